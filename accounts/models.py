@@ -1,0 +1,142 @@
+"""Learners: the user (e-mail is the login) and the profile the planner reads."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+MIN_WEEKLY_HOURS = 1
+MAX_WEEKLY_HOURS = 60
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"'{value}' is not a known IANA time zone, e.g. 'Europe/Paris'.")
+
+
+def validate_study_days(value) -> None:
+    if not isinstance(value, list) or not value:
+        raise ValidationError("Choose at least one study day (ISO weekdays, 1 = Monday).")
+    if any(not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 7 for day in value):
+        raise ValidationError("Study days are ISO weekday numbers from 1 (Monday) to 7 (Sunday).")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        user = self.model(email=self.normalize_email(email).strip(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, email: str) -> User:
+        return self.get(email__iexact=email)
+
+
+class User(AbstractUser):
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("e-mail address", max_length=254, unique=True)
+    name = models.CharField(max_length=150, blank=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="unique_user_email_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return self.name or self.email
+
+
+class Background(models.TextChoices):
+    NEW_GRADUATE = "new_graduate", "New graduate"
+    CAREER_CHANGER = "career_changer", "Career changer"
+    SOFTWARE_ENGINEER = "software_engineer", "Software engineer"
+    DATA_ANALYST = "data_analyst", "Data analyst"
+    RESEARCHER = "researcher", "Researcher"
+    OTHER = "other", "Other"
+
+
+def default_study_days() -> list[int]:
+    return [1, 2, 3, 4, 5]
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    weekly_hours = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MinValueValidator(MIN_WEEKLY_HOURS), MaxValueValidator(MAX_WEEKLY_HOURS)],
+    )
+    study_days = models.JSONField(default=default_study_days, validators=[validate_study_days])
+    background = models.CharField(max_length=32, choices=Background.choices, blank=True)
+    known_skills = models.ManyToManyField("roadmaps.Skill", blank=True, related_name="+")
+    nudges_enabled = models.BooleanField(default=True)
+    nudge_weekday = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(7)])
+    nudge_hour = models.PositiveSmallIntegerField(default=8, validators=[MinValueValidator(0), MaxValueValidator(23)])
+    # When the next weekly nudge is due, in UTC; null while nudges are off.
+    next_nudge_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def local_today(self, now: datetime):
+        return now.astimezone(self.zone).date()
+
+    def choose_next_nudge_at(self, now: datetime) -> datetime | None:
+        """The first nudge slot strictly after ``now``, in UTC, or None if nudges are off.
+
+        The slot is the learner's weekday and hour on their own wall clock. A
+        wall-clock hour that does not exist (spring forward) moves to the same
+        minute after the gap; an ambiguous one (fall back) takes its first
+        occurrence, so each local week has exactly one slot.
+        """
+        if not self.nudges_enabled:
+            return None
+        local_now = now.astimezone(self.zone)
+        days_ahead = (self.nudge_weekday - local_now.isoweekday()) % 7
+        for extra_weeks in range(3):
+            day = local_now.date() + timedelta(days=days_ahead + 7 * extra_weeks)
+            slot = wall_clock_to_utc(day, self.nudge_hour, self.zone)
+            if slot > now:
+                return slot
+        raise AssertionError("a weekly slot always exists within three weeks")
+
+
+def wall_clock_to_utc(day: date, hour: int, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The UTC instant of ``hour``:00 on ``day`` in ``zone``.
+
+    PEP 495's fold=0 resolves both DST cases the way a learner expects: a
+    nonexistent hour (spring forward) lands just after the gap, at the same
+    distance from midnight as the wall clock says, and an ambiguous hour (fall
+    back) takes its first occurrence.
+    """
+    return datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)

@@ -1,0 +1,211 @@
+"""The traffic of the load test: calendar apps polling feeds, and learners on the site.
+
+Run by ``bench/load/run_load_test.py``, which seeds the learners and passes
+``LOAD_SEED`` (the seed JSON) and ``LOAD_OUT`` (a directory for results).
+
+- ``CalendarApp``: polls one learner's feed, mostly with the ETag of its last
+  full download in ``If-None-Match`` (a ``304`` unless the feed changed).
+- ``Learner``: logged in (API token, and the session cookie of a form login),
+  opens the dashboard, reads its progress, ticks tasks done, creates roadmaps.
+- Both call ``GET /ping/`` now and then: the floor, measured in the same run.
+
+Each locust process writes, into ``LOAD_OUT``: every task id it saw ticked done
+with a ``200`` (``ticked-<pid>.txt``, one line per tick, as it happens), every
+roadmap id created with a ``201`` (``created-<pid>.txt``), and its own response
+times in milliseconds, unrounded (``samples-<pid>.json``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import time
+from collections import Counter, defaultdict, deque
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from locust import FastHttpUser, between, events, task
+from names import CREATE, DASHBOARD, FEED_CONDITIONAL, FEED_FULL, FLOOR, PROGRESS, TICK
+
+SEED = json.loads(Path(os.environ["LOAD_SEED"]).read_text())
+OUT_DIR = Path(os.environ["LOAD_OUT"])
+LEARNERS = SEED["learners"]
+# Learners on the site are the first seeded ones (those the runner logged in);
+# calendar apps take feeds from the other end, so most polled feeds are of
+# learners who are away, as most subscriptions are.
+LOGGED_IN = [learner for learner in LEARNERS if learner.get("session_cookie")]
+next_learner = itertools.count()
+next_feed = itertools.count()
+
+
+class Results:
+    """What this process measured, between the test's start and stop."""
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = defaultdict(list)
+        self.errors: Counter[str] = Counter()
+        self.error_examples: dict[str, str] = {}
+        self.counters: Counter[str] = Counter()
+        self.started = self.stopped = None
+        self.ticked = self.created = None
+
+    def start(self) -> None:
+        pid = os.getpid()
+        # Line-buffered: a tick is on disk as soon as its 200 is seen.
+        self.ticked = open(OUT_DIR / f"ticked-{pid}.txt", "a", buffering=1)  # noqa: SIM115
+        self.created = open(OUT_DIR / f"created-{pid}.txt", "a", buffering=1)  # noqa: SIM115
+        self.started = time.time()
+
+    def stop(self) -> None:
+        self.stopped = time.time()
+        self.ticked.close()
+        self.created.close()
+        payload = {
+            "started": self.started,
+            "stopped": self.stopped,
+            "samples": self.samples,
+            "errors": self.errors,
+            "error_examples": self.error_examples,
+            "counters": self.counters,
+        }
+        (OUT_DIR / f"samples-{os.getpid()}.json").write_text(json.dumps(payload))
+
+    def record(self, file, object_id: int) -> None:
+        # An answer that lands after the stop is not recorded: the check is only ever weaker.
+        if not file.closed:
+            file.write(f"{object_id}\n")
+
+
+results = Results()
+
+
+@events.test_start.add_listener
+def on_test_start(**_kwargs) -> None:
+    results.start()
+
+
+@events.test_stop.add_listener
+def on_test_stop(**_kwargs) -> None:
+    results.stop()
+
+
+@events.request.add_listener
+def on_request(name: str, response_time: float, exception, **_kwargs) -> None:
+    if results.started is None or results.stopped is not None:
+        return
+    results.samples[name].append(response_time)
+    if exception is not None:
+        results.errors[name] += 1
+        results.error_examples.setdefault(name, repr(exception)[:300])
+
+
+class Client(FastHttpUser):
+    abstract = True
+    # A client that waits longer than this has given up: that is an error.
+    network_timeout = 10.0
+    connection_timeout = 5.0
+
+    @task(1)
+    def floor(self) -> None:
+        self.client.get("/ping/", name=FLOOR)
+
+
+class CalendarApp(Client):
+    """A calendar app subscribed to one learner's feed."""
+
+    weight = 3
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self) -> None:
+        learner = LEARNERS[-1 - next(next_feed) % len(LEARNERS)]
+        feed_url = urlsplit(learner["feed_url"])
+        # The feed URL is built from SITE_URL: it must point at this server only.
+        assert feed_url.hostname == "127.0.0.1", feed_url
+        self.feed_path = feed_url.path
+        self.etag = None
+
+    @task(1)
+    def poll_without_etag(self) -> None:
+        with self.client.get(self.feed_path, name=FEED_FULL, catch_response=True) as response:
+            if response.status_code != 200 or b"BEGIN:VCALENDAR" not in response.content:
+                response.failure(f"expected a calendar, got {response.status_code}")
+                return
+            self.etag = response.headers.get("ETag")
+
+    @task(4)
+    def poll_with_etag(self) -> None:
+        if self.etag is None:
+            self.poll_without_etag()
+            return
+        headers = {"If-None-Match": self.etag}
+        with self.client.get(self.feed_path, name=FEED_CONDITIONAL, headers=headers, catch_response=True) as response:
+            if response.status_code == 304:
+                results.counters["feed_not_modified"] += 1
+            elif response.status_code == 200 and b"BEGIN:VCALENDAR" in response.content:
+                # The learner ticked something since: the new calendar, and its ETag.
+                results.counters["feed_changed"] += 1
+                self.etag = response.headers.get("ETag")
+            else:
+                response.failure(f"expected 304 or a calendar, got {response.status_code}")
+
+
+class Learner(Client):
+    """A logged-in learner on the site and its API."""
+
+    weight = 2
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self) -> None:
+        learner = LOGGED_IN[next(next_learner) % len(LOGGED_IN)]
+        self.roadmap_id = learner["roadmap_id"]
+        self.api_headers = {"Authorization": f"Token {learner['api_token']}"}
+        self.page_headers = {"Cookie": f"sessionid={learner['session_cookie']}"}
+        # Ticked tasks go to the back: once all are done, ticking again is still a write.
+        self.to_tick = deque(learner["task_ids"])
+        self.new_roadmap = SEED["new_roadmaps"][learner["roadmap_id"] % len(SEED["new_roadmaps"])]
+
+    @task(4)
+    def dashboard(self) -> None:
+        with self.client.get(
+            "/dashboard/",
+            name=DASHBOARD,
+            headers=self.page_headers,
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            # A lost session would be a 302 to the login page, not a dashboard.
+            if response.status_code != 200:
+                response.failure(f"expected the dashboard, got {response.status_code}")
+
+    @task(2)
+    def progress(self) -> None:
+        self.client.get(f"/api/roadmaps/{self.roadmap_id}/progress/", name=PROGRESS, headers=self.api_headers)
+
+    @task(3)
+    def tick(self) -> None:
+        task_id = self.to_tick.popleft()
+        self.to_tick.append(task_id)
+        with self.client.patch(
+            f"/api/tasks/{task_id}/",
+            name=TICK,
+            json={"status": "done"},
+            headers=self.api_headers,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200 or response.json().get("status") != "done":
+                response.failure(f"expected the task done, got {response.status_code}")
+                return
+            results.record(results.ticked, task_id)
+
+    @task(1)
+    def create_roadmap(self) -> None:
+        body = {**self.new_roadmap, "start_date": datetime.now(UTC).date().isoformat()}
+        with self.client.post(
+            "/api/roadmaps/", name=CREATE, json=body, headers=self.api_headers, catch_response=True
+        ) as response:
+            if response.status_code != 201:
+                response.failure(f"expected 201, got {response.status_code}: {response.text[:200]}")
+                return
+            results.record(results.created, response.json()["id"])

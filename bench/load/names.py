@@ -1,0 +1,12 @@
+"""Request names: the rows of the load test's table, shared by the locustfile and the report."""
+
+FLOOR = "floor: GET /ping/"
+FEED_FULL = "feed: GET, no If-None-Match"
+FEED_CONDITIONAL = "feed: GET, If-None-Match"
+DASHBOARD = "dashboard: GET /dashboard/"
+PROGRESS = "dashboard data: GET progress"
+TICK = "tick: PATCH task done"
+CREATE = "create: POST /api/roadmaps/"
+
+# The order of the table: the floor first, then the calendar apps, then the learners.
+ORDER = (FLOOR, FEED_FULL, FEED_CONDITIONAL, DASHBOARD, PROGRESS, TICK, CREATE)

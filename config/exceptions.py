@@ -1,0 +1,108 @@
+"""API error shapes: every refusal is a JSON body with a 4xx status, and the schema says which.
+
+- Django's own validation errors become 400s naming the field.
+- A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 (and JSON nested too deep
+  to decode a 400, in ``config.parsers``): neither may reach the 500 handler.
+- Under ``/api/`` even the URL resolver's 404 and the last-resort 500 answer in
+  JSON, so clients never have to parse an HTML error page.
+- ``ErrorResponsesSchema`` documents the 400/401/404/413/429 answers each
+  operation can give, derived from the view's configuration, so a new endpoint
+  is documented like the others without anyone remembering to.
+"""
+
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import exceptions, serializers, status
+from rest_framework.views import exception_handler
+
+API_PREFIX = "/api/"
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    return exception_handler(exc, context)
+
+
+# --- Error pages: JSON under /api/, the usual pages elsewhere --------------------------
+
+
+def is_api_request(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def bad_request(request, exception):
+    if is_api_request(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def page_not_found(request, exception):
+    if is_api_request(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if is_api_request(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)
+
+
+# --- The schema's error responses ------------------------------------------------------
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+VALIDATION_ERRORS = {
+    "type": "object",
+    "additionalProperties": {},
+    "description": (
+        'Each bad field with its problems: {"field": ["message", ...]}; a body that is not JSON gets {"detail": "..."}.'
+    ),
+}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}}
+
+
+class ErrorResponsesSchema(AutoSchema):
+    """drf-spectacular's schema, plus the error answers the view's own configuration implies."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, (body, description) in self.error_responses().items():
+            if str(code) not in responses:
+                responses[str(code)] = self._get_response_for_code(body, str(code), direction=direction)
+                responses[str(code)]["description"] = description
+        if "429" in responses:
+            responses["429"].setdefault("headers", {}).update(RETRY_AFTER)
+        return responses
+
+    def error_responses(self) -> dict:
+        errors = {}
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            errors[400] = (VALIDATION_ERRORS, "Bad input; nothing was changed.")
+            errors[413] = (ErrorDetailSerializer, "The request body is over the size limit.")
+        if getattr(self.view, "authentication_classes", ()):
+            errors[401] = (ErrorDetailSerializer, "No credentials, or credentials that are not valid.")
+        if "{" in self.path or self.is_paginated_list():
+            errors[404] = (ErrorDetailSerializer, "No such object for this user, or no such page.")
+        if getattr(self.view, "throttle_classes", ()):
+            errors[429] = (ErrorDetailSerializer, "Too many requests; see Retry-After.")
+        return errors
+
+    def is_paginated_list(self) -> bool:
+        return self.method == "GET" and self._is_list_view() and self._get_paginator() is not None

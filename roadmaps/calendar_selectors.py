@@ -1,0 +1,93 @@
+"""Reads for the calendar feed and exports; each has a fixed number of queries."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Max, QuerySet
+
+from roadmaps.calendar import TASK_COLUMNS, CalendarTask
+from roadmaps.models import CalendarExport, CalendarFeed, Milestone, Roadmap, Task
+from roadmaps.models.calendar import digest_feed_token
+
+# Archived roadmaps are shelved plans: they leave the feed (and come back, with
+# the same UIDs, if un-archived). Completed ones stay, as a record of the work.
+FEED_EXCLUDES_STATUSES = (Roadmap.Status.ARCHIVED,)
+
+
+def feed_by_token(token: str) -> CalendarFeed | None:
+    """The live feed this token opens, with its owner's profile; one query.
+
+    The index finds the row by the token's SHA-256, so the database never
+    compares the secret itself; the final check is constant-time.
+    """
+    feed = (
+        CalendarFeed.objects.select_related("user__profile")
+        .filter(token_digest=digest_feed_token(token), user__is_active=True)
+        .first()
+    )
+    if feed is None or not hmac.compare_digest(feed.token.encode(), token.encode()):
+        return None
+    return feed
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """Everything about the rows that can change a feed, from one aggregate query."""
+
+    roadmap_count: int
+    roadmaps_changed: datetime | None
+    task_count: int
+    tasks_changed: datetime | None
+
+
+def feed_roadmaps(user_id: int) -> QuerySet[Roadmap]:
+    return Roadmap.objects.filter(user_id=user_id).exclude(status__in=FEED_EXCLUDES_STATUSES)
+
+
+def feed_state(user_id: int) -> FeedState:
+    """Counts and latest changes: a deletion lowers a count, any edit raises a time."""
+    totals = feed_roadmaps(user_id).aggregate(
+        roadmap_count=Count("id", distinct=True),
+        roadmaps_changed=Max("updated_at"),
+        task_count=Count("tasks__id"),
+        tasks_changed=Max("tasks__updated_at"),
+    )
+    return FeedState(**totals)
+
+
+def roadmaps_for_feed(user_id: int) -> list[Roadmap]:
+    return list(feed_roadmaps(user_id).select_related("role").order_by("created_at", "id"))
+
+
+def roadmaps_for_calendar(user) -> QuerySet[Roadmap]:
+    """The user's roadmaps, whatever their status, with what a calendar of one needs."""
+    return Roadmap.objects.filter(user=user).select_related("role", "track", "user__profile")
+
+
+def roadmap_for_export(export: CalendarExport) -> Roadmap:
+    return roadmaps_for_calendar(export.user_id).get(pk=export.roadmap_id)
+
+
+def calendar_tasks(roadmap_ids: list[int]) -> list[CalendarTask]:
+    """The tasks of these roadmaps as plain rows with skill names: two queries for any size."""
+    rows = list(Task.objects.filter(roadmap_id__in=roadmap_ids).values_list(*TASK_COLUMNS))
+    skills = milestone_skill_names({row[MILESTONE_COLUMN] for row in rows} - {None})
+    return [CalendarTask._make((*row, skills.get(row[MILESTONE_COLUMN], ()))) for row in rows]
+
+
+MILESTONE_COLUMN = TASK_COLUMNS.index("milestone_id")
+
+
+def milestone_skill_names(milestone_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    pairs = (
+        Milestone.skills.through.objects.filter(milestone_id__in=milestone_ids)
+        .order_by("skill__category", "skill__name", "skill_id")
+        .values_list("milestone_id", "skill__name")
+    )
+    names: dict[int, list[str]] = {}
+    for milestone_id, name in pairs:
+        names.setdefault(milestone_id, []).append(name)
+    return {milestone_id: tuple(skills) for milestone_id, skills in names.items()}

@@ -1,0 +1,230 @@
+"""The calendar feed's lifecycle and e-mailed .ics exports.
+
+Feed: one per learner, made on first request; rotating replaces the token (the
+old URL is dead at once), revoking deletes the row. Exports: a request stores a
+``CalendarExport`` row and queues a job after commit; the job claims the row
+with a conditional update, so however often it runs the mail goes out once.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import astuple, dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from roadmaps import calendar, calendar_selectors
+from roadmaps.models import CalendarExport, CalendarFeed, Roadmap
+from roadmaps.models.calendar import digest_feed_token, new_feed_token
+
+# A job that claimed an export and then died (worker killed) leaves it "sending";
+# after this long another run may claim it again.
+EXPORT_SEND_LEASE = timedelta(minutes=15)
+# How long a feed's "first seen" time for its current version is remembered.
+FEED_VERSION_MEMORY = timedelta(days=180)
+
+
+# --- The feed -------------------------------------------------------------------
+
+
+def feed_get_or_create(*, user) -> CalendarFeed:
+    token = new_feed_token()
+    feed, _ = CalendarFeed.objects.get_or_create(
+        user=user, defaults={"token": token, "token_digest": digest_feed_token(token)}
+    )
+    return feed
+
+
+def feed_rotate(*, user) -> CalendarFeed:
+    """A new secret for the user's feed; the old URL answers 404 from now on."""
+    with transaction.atomic():
+        feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
+        if feed is None:
+            return feed_get_or_create(user=user)
+        forget_feed_version(feed)
+        feed.set_new_token()
+        feed.save(update_fields=["token", "token_digest"])
+    return feed
+
+
+def feed_revoke(*, user) -> None:
+    for feed in CalendarFeed.objects.filter(user=user):
+        forget_feed_version(feed)
+        feed.delete()
+
+
+def feed_urls(feed: CalendarFeed) -> dict[str, str]:
+    """The feed's address from SITE_URL (https in production), and its webcal:// twin."""
+    feed_url = settings.SITE_URL + reverse("calendar-feed", kwargs={"token": feed.token})
+    _, address = feed_url.split("://", 1)
+    return {"feed_url": feed_url, "webcal_url": f"webcal://{address}"}
+
+
+def calendar_options(user) -> calendar.CalendarOptions:
+    profile = getattr(user, "profile", None)
+    return calendar.CalendarOptions(
+        site_url=settings.SITE_URL,
+        timezone=profile.timezone if profile else settings.TIME_ZONE,
+        refresh=timedelta(minutes=settings.FEED_REFRESH_MINUTES),
+    )
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    etag: str
+    last_modified: datetime
+
+
+def feed_version(*, feed: CalendarFeed, now: datetime) -> FeedVersion:
+    """The validators of the feed as it is now, without building it: one query.
+
+    The ETag hashes every input of the rendering. Last-Modified is when this
+    server first saw that ETag (remembered in the cache): the rows alone cannot
+    say when a roadmap was deleted. A forgotten entry gives "now", which costs
+    clients one full download and is never wrongly "not modified".
+    """
+    options = calendar_options(feed.user)
+    state = calendar_selectors.feed_state(feed.user_id)
+    etag = calendar.content_etag(
+        feed.token_digest, options.site_url, options.timezone, options.refresh, *astuple(state)
+    )
+    key = feed_version_key(feed)
+    known = cache.get(key)
+    if known is not None and known[0] == etag:
+        return FeedVersion(etag=etag, last_modified=known[1])
+    last_modified = calendar.last_modified_after(known[1] if known else None, now)
+    cache.set(key, (etag, last_modified), FEED_VERSION_MEMORY.total_seconds())
+    return FeedVersion(etag=etag, last_modified=last_modified)
+
+
+def feed_version_key(feed: CalendarFeed) -> str:
+    return f"calendar-feed-version:{feed.token_digest}"
+
+
+def forget_feed_version(feed: CalendarFeed) -> None:
+    cache.delete(feed_version_key(feed))
+
+
+def feed_body(*, feed: CalendarFeed) -> bytes:
+    roadmaps = calendar_selectors.roadmaps_for_feed(feed.user_id)
+    tasks = calendar_selectors.calendar_tasks([roadmap.id for roadmap in roadmaps])
+    return calendar.build_calendar(roadmaps, tasks, calendar_options(feed.user))
+
+
+def roadmap_calendar(*, roadmap: Roadmap, tasks=None) -> bytes:
+    """One roadmap as .ics; expects ``calendar_selectors.roadmaps_for_calendar``."""
+    if tasks is None:
+        tasks = calendar_selectors.calendar_tasks([roadmap.id])
+    return calendar.build_calendar([roadmap], tasks, calendar_options(roadmap.user))
+
+
+# --- Exports --------------------------------------------------------------------
+
+
+def export_request(*, user, roadmap: Roadmap) -> CalendarExport:
+    """Store the request and queue the job once the row is committed."""
+    # Imported here: the task module imports this one.
+    from roadmaps.tasks.exports import send_calendar_export
+
+    with transaction.atomic():
+        export = CalendarExport.objects.create(user=user, roadmap=roadmap)
+        export_id = str(export.id)
+        transaction.on_commit(lambda: send_calendar_export.delay(export_id))
+    return export
+
+
+class ExportUndeliverable(Exception):
+    """The mail server refused the message for good (a 5xx reply): no retry."""
+
+
+def export_send(*, export_id: str, now: datetime) -> bool:
+    """E-mail the export if this run wins the claim; True if it sent the mail.
+
+    A transient mail failure puts the row back to "pending" and re-raises, so
+    the job's retry can claim it again; anything else marks it "failed".
+    """
+    if not export_claim(export_id=export_id, now=now):
+        return False
+    try:
+        message = export_message(export_id=export_id)
+    except (CalendarExport.DoesNotExist, Roadmap.DoesNotExist):
+        return False  # the roadmap was deleted after the claim; its export went with it
+    try:
+        message.send()
+    except Exception as error:
+        if is_transient_mail_error(error):
+            export_release(export_id=export_id, error=error)
+            raise
+        export_give_up(export_id=export_id, error=error)
+        if isinstance(error, smtplib.SMTPException):
+            raise ExportUndeliverable(describe(error)) from error
+        raise
+    CalendarExport.objects.filter(pk=export_id, status=CalendarExport.Status.SENDING).update(
+        status=CalendarExport.Status.SENT, sent_at=now, last_error=""
+    )
+    return True
+
+
+def export_claim(*, export_id: str, now: datetime) -> bool:
+    """Compare-and-set: pending (or sending with an expired lease) to sending."""
+    Status = CalendarExport.Status
+    claimable = Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=now - EXPORT_SEND_LEASE)
+    claimed = CalendarExport.objects.filter(claimable, pk=export_id).update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return claimed == 1
+
+
+def export_release(*, export_id: str, error: Exception) -> None:
+    CalendarExport.objects.filter(pk=export_id, status=CalendarExport.Status.SENDING).update(
+        status=CalendarExport.Status.PENDING, claimed_at=None, last_error=describe(error)
+    )
+
+
+def export_give_up(*, export_id: str, error: BaseException) -> None:
+    unfinished = [CalendarExport.Status.PENDING, CalendarExport.Status.SENDING]
+    CalendarExport.objects.filter(pk=export_id, status__in=unfinished).update(
+        status=CalendarExport.Status.FAILED, last_error=describe(error)
+    )
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def is_transient_mail_error(error: BaseException) -> bool:
+    """4xx replies and network trouble are worth retrying; 5xx replies are final."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(not 500 <= code < 600 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return not 500 <= error.smtp_code < 600
+    return isinstance(error, OSError)  # refused connections, timeouts, disconnects
+
+
+def export_message(*, export_id: str) -> EmailMultiAlternatives:
+    export = CalendarExport.objects.select_related("user").get(pk=export_id)
+    roadmap = calendar_selectors.roadmap_for_export(export)
+    tasks = calendar_selectors.calendar_tasks([roadmap.id])
+    context = {
+        "user": export.user,
+        "roadmap": roadmap,
+        "task_count": len(tasks),
+        "roadmap_url": f"{settings.SITE_URL}/roadmaps/{roadmap.id}/",
+        "filename": calendar.calendar_filename(roadmap),
+    }
+    message = EmailMultiAlternatives(
+        subject=f"Your {roadmap.role.name} roadmap calendar",
+        body=render_to_string("roadmaps/email/calendar_export.txt", context),
+        to=[export.user.email],
+    )
+    message.attach_alternative(render_to_string("roadmaps/email/calendar_export.html", context), "text/html")
+    ics = roadmap_calendar(roadmap=roadmap, tasks=tasks)
+    message.attach(context["filename"], ics, "text/calendar")
+    return message

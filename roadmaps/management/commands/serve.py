@@ -1,0 +1,64 @@
+"""Run the whole service in one process tree: gunicorn for the web, and in embedded
+mode (no REDIS_URL) the periodic jobs in a scheduler thread, since jobs then run
+in-process instead of on a Celery worker and beat."""
+
+import logging
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from gunicorn.app.base import BaseApplication
+
+from config.wsgi import application
+
+logger = logging.getLogger(__name__)
+
+
+class WebServer(BaseApplication):
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return application
+
+
+def run_periodic_jobs(stop: threading.Event, every_seconds: float) -> None:
+    """The embedded stand-in for Celery beat: the same tasks, on the same schedule."""
+    from celery import current_app
+
+    # Outside a worker nothing has imported the task modules yet.
+    current_app.loader.import_default_modules()
+    while not stop.wait(every_seconds):
+        for entry in settings.CELERY_BEAT_SCHEDULE.values():
+            try:
+                current_app.tasks[entry["task"]].apply()
+            except Exception:
+                logger.exception("periodic job %s failed", entry["task"])
+            finally:
+                close_old_connections()
+
+
+class Command(BaseCommand):
+    help = "Serve the web app with gunicorn; in embedded mode also run the periodic jobs."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument("--threads", type=int, default=4)
+
+    def handle(self, *args, bind: str, workers: int, threads: int, **options):
+        call_command("collectstatic", "--noinput", verbosity=0)
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            stop = threading.Event()
+            every = settings.NUDGE_DISPATCH_EVERY_MINUTES * 60
+            threading.Thread(target=run_periodic_jobs, args=(stop, every), daemon=True).start()
+            self.stdout.write(f"Embedded mode: jobs run in-process, periodic jobs every {every}s.")
+        self.stdout.write(f"Serving on http://{bind}/")
+        WebServer({"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread"}).run()

@@ -1,0 +1,19 @@
+from .calendar import CalendarExport, CalendarFeed
+from .catalog import Milestone, MilestoneKind, Phase, Role, RoleLevel, Skill, Track
+from .nudges import NudgeDelivery
+from .plans import Roadmap, Task
+
+__all__ = [
+    "CalendarExport",
+    "CalendarFeed",
+    "Milestone",
+    "MilestoneKind",
+    "NudgeDelivery",
+    "Phase",
+    "Role",
+    "RoleLevel",
+    "Roadmap",
+    "Skill",
+    "Task",
+    "Track",
+]

@@ -1,0 +1,159 @@
+"""Writes to a learner's roadmaps: each function owns its transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import F
+
+import planner
+from accounts import services as account_services
+from accounts.models import Profile
+from roadmaps import planning, selectors
+from roadmaps.models import Roadmap, Role, Task, Track
+from roadmaps.models.plans import FINISHED_STATUSES
+
+
+class PlanRejected(Exception):
+    """The plan cannot be made; ``field`` names the input to change."""
+
+    def __init__(self, field: str, message: str, required_weekly_hours: int | None = None):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.required_weekly_hours = required_weekly_hours
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    role: Role
+    track: Track
+    start_date: date
+    weekly_hours: int
+    study_days: list[int]
+    known_skills: list[str]
+    target_weeks: int | None = None
+    blocked_dates: tuple[date, ...] = ()
+
+
+def plan_preview(inputs: PlanInputs) -> planner.Plan:
+    """The dated plan these inputs give, without storing anything."""
+    request = planner.PlanRequest(
+        track=planning.track_spec(inputs.track),
+        start_date=inputs.start_date,
+        weekly_minutes=inputs.weekly_hours * 60,
+        study_days=frozenset(inputs.study_days),
+        known_skills=frozenset(inputs.known_skills),
+        target_weeks=inputs.target_weeks,
+        blocked_dates=frozenset(inputs.blocked_dates),
+    )
+    try:
+        return planner.build_plan(request)
+    except planner.PlanDoesNotFit as error:
+        hours = -(-error.required_weekly_minutes // 60) if error.required_weekly_minutes else None
+        raise PlanRejected(error.field, error.message, hours) from error
+
+
+def roadmap_create(*, user, inputs: PlanInputs) -> Roadmap:
+    """Store the roadmap and all its dated tasks, or nothing."""
+    plan = plan_preview(inputs)
+    with transaction.atomic():
+        roadmap = Roadmap.objects.create(
+            user=user,
+            role=inputs.role,
+            track=inputs.track,
+            start_date=inputs.start_date,
+            end_date=plan.end_date,
+            weekly_hours=inputs.weekly_hours,
+            target_weeks=inputs.target_weeks,
+            study_days=sorted(inputs.study_days),
+            known_skills=sorted(inputs.known_skills),
+            blocked_dates=[day.isoformat() for day in sorted(inputs.blocked_dates)],
+        )
+        milestones = planning.milestones_by_slug(inputs.track)
+        Task.objects.bulk_create(planning.tasks_from_plan(roadmap, plan, milestones))
+    return roadmap
+
+
+def roadmap_delete(*, roadmap: Roadmap) -> None:
+    roadmap.delete()
+
+
+def task_mark(*, task: Task, status: str, now: datetime) -> Task:
+    """Set a task's status; finishing the last task completes the roadmap."""
+    with transaction.atomic():
+        task.status = status
+        task.completed_at = (task.completed_at or now) if status in FINISHED_STATUSES else None
+        task.save(update_fields=["status", "completed_at", "updated_at"])
+        _sync_roadmap_status(task.roadmap)
+    return task
+
+
+def _sync_roadmap_status(roadmap: Roadmap) -> None:
+    unfinished = roadmap.tasks.exclude(status__in=FINISHED_STATUSES).exists()
+    wanted = Roadmap.Status.ACTIVE if unfinished else Roadmap.Status.COMPLETED
+    if roadmap.status != Roadmap.Status.ARCHIVED and roadmap.status != wanted:
+        roadmap.status = wanted
+        roadmap.save(update_fields=["status", "updated_at"])
+
+
+@dataclass(frozen=True)
+class ReplanResult:
+    roadmap: Roadmap
+    moved_task_ids: tuple[int, ...]
+
+
+def roadmap_replan(
+    *,
+    roadmap: Roadmap,
+    from_date: date,
+    weekly_hours: int | None = None,
+    study_days: list[int] | None = None,
+    now: datetime,
+) -> ReplanResult:
+    """Move every unfinished task to start on or after ``from_date``, in order."""
+    with transaction.atomic():
+        roadmap = Roadmap.objects.select_for_update().get(pk=roadmap.pk)
+        if weekly_hours is not None:
+            roadmap.weekly_hours = weekly_hours
+        if study_days is not None:
+            roadmap.study_days = sorted(set(study_days))
+        tasks = list(selectors.tasks_in_plan_order(roadmap))
+        try:
+            result = planner.replan(
+                planning.scheduled_tasks(tasks),
+                from_date=from_date,
+                weekly_minutes=roadmap.weekly_hours * 60,
+                study_days=frozenset(roadmap.study_days),
+                blocked_dates=frozenset(date.fromisoformat(d) for d in roadmap.blocked_dates),
+            )
+        except planner.PlanDoesNotFit as error:
+            raise PlanRejected(error.field, error.message) from error
+        _apply_moves(tasks, result, now)
+        roadmap.end_date = result.end_date
+        roadmap.save()
+    return ReplanResult(roadmap=roadmap, moved_task_ids=result.moved_task_ids)
+
+
+def _apply_moves(tasks: list[Task], result: planner.Replan, now: datetime) -> None:
+    moved = set(result.moved_task_ids)
+    by_id = {task.id: task for task in tasks}
+    changed = []
+    for move in result.tasks:
+        if move.task_id not in moved:
+            continue
+        task = by_id[move.task_id]
+        task.start_date, task.due_date = move.start_date, move.due_date
+        task.calendar_revision = F("calendar_revision") + 1
+        task.updated_at = now
+        changed.append(task)
+    if changed:
+        # One UPDATE for all moved tasks, whatever their number.
+        fields = ["start_date", "due_date", "calendar_revision", "updated_at"]
+        Task.objects.bulk_update(changed, fields, batch_size=len(changed))
+
+
+def profile_of(user) -> Profile:
+    return account_services.profile_get_or_create(user)

@@ -1,0 +1,96 @@
+/* Progressive enhancement only: every page works without this file.
+   Loaded as a file (no inline script), so a strict Content-Security-Policy holds. */
+(function () {
+  "use strict";
+
+  // "Copy link" buttons: hidden in the HTML, shown only where copying can work.
+  function enableCopyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var field = document.querySelector(button.getAttribute("data-copy"));
+      if (!field) return;
+      var status = button.closest(".field") && button.closest(".field").querySelector("[data-copy-status]");
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        copyText(field).then(function () {
+          if (status) status.textContent = "Link copied.";
+        }, function () {
+          field.focus();
+          field.select();
+          if (status) status.textContent = "Press Ctrl+C (or ⌘C) to copy the selected link.";
+        });
+      });
+    });
+  }
+
+  function copyText(field) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(field.value);
+    }
+    field.focus();
+    field.select();
+    return document.execCommand && document.execCommand("copy") ? Promise.resolve() : Promise.reject();
+  }
+
+  // Time zone selects marked for it start on the browser's own zone, if still on the default.
+  function detectTimezone() {
+    var zone;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (error) {
+      return;
+    }
+    document.querySelectorAll("select[data-detect-timezone]").forEach(function (select) {
+      if (select.value !== "UTC" || !zone) return;
+      for (var i = 0; i < select.options.length; i++) {
+        if (select.options[i].value === zone) {
+          select.value = zone;
+          return;
+        }
+      }
+    });
+  }
+
+  // Forms with data-confirm ask first (rotating or revoking the calendar link).
+  function confirmForms() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+      });
+    });
+  }
+
+  // A second click on a submit button while the page loads would post twice.
+  function preventDoubleSubmit() {
+    document.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return;
+      var form = event.target;
+      if (form.dataset.submitting) {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.submitting = "1";
+      form.setAttribute("aria-busy", "true");
+    });
+    // Back from the next page (back-forward cache): the forms are usable again.
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) return;
+      document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+        delete form.dataset.submitting;
+        form.removeAttribute("aria-busy");
+      });
+    });
+  }
+
+  function start() {
+    enableCopyButtons();
+    detectTimezone();
+    confirmForms();
+    preventDoubleSubmit();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,146 @@
+"""The burn-up chart's geometry, computed here so the template only draws it.
+
+Planned line: hours of the tasks due by the end of each week. Finished line:
+hours of the tasks finished (done or skipped, as progress counts them) by the
+end of each week, on the learner's own calendar, up to this week. The chart is
+inline SVG with coordinates as attributes and colours from the stylesheet, so
+it needs no script and no inline style.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 12, 32
+MAX_X_TICKS = 6
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+    anchor: str = "middle"  # "end" keeps the last date label inside the chart
+
+
+@dataclass(frozen=True)
+class BurnupChart:
+    width: int
+    height: int
+    plot_left: int
+    plot_right: int
+    plot_top: int
+    plot_bottom: int
+    planned_points: str
+    finished_points: str
+    today_x: float | None
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    hours_total: float
+    hours_planned_by_now: float
+    hours_finished: float
+
+
+def burnup_chart(tasks: Sequence, *, today: date, zone) -> BurnupChart | None:
+    """The chart for these tasks (``Task`` rows), or None for a roadmap with no task."""
+    if not tasks:
+        return None
+    first_monday = _monday(min(task.start_date for task in tasks))
+    last_day = max(max(task.due_date for task in tasks), today)
+    week_ends = [first_monday + timedelta(days=7 * week + 6) for week in range((last_day - first_monday).days // 7 + 1)]
+    planned = _cumulative(week_ends, [(task.due_date, task.estimated_minutes) for task in tasks])
+    finished_by_day = [
+        (_finished_on(task, zone, first_monday), task.estimated_minutes) for task in tasks if task.is_finished
+    ]
+    this_week = sum(1 for end in week_ends if end - timedelta(days=6) <= today)
+    finished = _cumulative(week_ends[:this_week], finished_by_day)
+    total_minutes = sum(task.estimated_minutes for task in tasks)
+    scale = _Scale(weeks=len(week_ends), top_hours=_nice_ceiling(total_minutes / 60))
+    return BurnupChart(
+        width=WIDTH,
+        height=HEIGHT,
+        plot_left=LEFT,
+        plot_right=WIDTH - RIGHT,
+        plot_top=TOP,
+        plot_bottom=HEIGHT - BOTTOM,
+        planned_points=scale.points(planned),
+        finished_points=scale.points(finished),
+        today_x=scale.x_of_day(today, first_monday) if today <= last_day else None,
+        x_ticks=scale.x_ticks(week_ends),
+        y_ticks=scale.y_ticks(),
+        hours_total=round(total_minutes / 60, 1),
+        hours_planned_by_now=round(sum(task.estimated_minutes for task in tasks if task.due_date <= today) / 60, 1),
+        hours_finished=round(sum(minutes for _, minutes in finished_by_day) / 60, 1),
+    )
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _finished_on(task, zone, earliest: date) -> date:
+    # A finished task with no completion time counts from the start.
+    if task.completed_at is None:
+        return earliest
+    return max(earliest, task.completed_at.astimezone(zone).date())
+
+
+def _cumulative(week_ends: list[date], dated_minutes: list[tuple[date, int]]) -> list[float]:
+    """Hours reached by the end of each week; starts with 0 at the first Monday."""
+    dated_minutes = sorted(dated_minutes)
+    totals, running, index = [0.0], 0, 0
+    for end in week_ends:
+        while index < len(dated_minutes) and dated_minutes[index][0] <= end:
+            running += dated_minutes[index][1]
+            index += 1
+        totals.append(running / 60)
+    return totals
+
+
+NICE_STEPS = (1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10)  # each divides into four round ticks
+
+
+def _nice_ceiling(hours: float) -> float:
+    """The smallest round number at or above ``hours`` that splits into four round ticks."""
+    if hours <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(hours))
+    return next(step * power for step in NICE_STEPS if step * power >= hours)
+
+
+@dataclass(frozen=True)
+class _Scale:
+    weeks: int
+    top_hours: float
+
+    def x(self, week: float) -> float:
+        return round(LEFT + (WIDTH - LEFT - RIGHT) * week / self.weeks, 1)
+
+    def y(self, hours: float) -> float:
+        plot_height = HEIGHT - TOP - BOTTOM
+        return round(HEIGHT - BOTTOM - plot_height * hours / self.top_hours, 1)
+
+    def points(self, totals: list[float]) -> str:
+        return " ".join(f"{self.x(week)},{self.y(hours)}" for week, hours in enumerate(totals))
+
+    def x_of_day(self, day: date, first_monday: date) -> float:
+        return self.x((day - first_monday).days / 7)
+
+    def x_ticks(self, week_ends: list[date]) -> list[Tick]:
+        every = max(1, math.ceil(len(week_ends) / MAX_X_TICKS))
+        ticks = [
+            Tick(self.x(index + 1), f"{end.day} {end:%b}")
+            for index, end in enumerate(week_ends)
+            if (len(week_ends) - 1 - index) % every == 0
+        ]
+        # The last tick sits on the right edge: its label ends there instead of centring.
+        return [*ticks[:-1], Tick(ticks[-1].position, ticks[-1].label, "end")]
+
+    def y_ticks(self) -> list[Tick]:
+        return [
+            Tick(self.y(self.top_hours * share / 4), f"{round(self.top_hours * share / 4, 1):g} h")
+            for share in range(5)
+        ]

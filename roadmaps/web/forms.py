@@ -1,0 +1,208 @@
+"""Forms of the pages: they validate and shape input; services do the work."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+
+from accounts.forms import TimezoneField
+from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS, Background
+from roadmaps import selectors, services
+from roadmaps.api.plans import MAX_DAYS_FROM_TODAY, MAX_TARGET_WEEKS
+from roadmaps.models import Role, Skill, Track
+from roadmaps.models.plans import TaskStatus
+
+WEEKDAYS = [
+    (1, "Monday"),
+    (2, "Tuesday"),
+    (3, "Wednesday"),
+    (4, "Thursday"),
+    (5, "Friday"),
+    (6, "Saturday"),
+    (7, "Sunday"),
+]
+HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
+
+
+class StudyDaysField(forms.TypedMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Study days")
+        kwargs.setdefault("error_messages", {"required": "Choose at least one study day."})
+        super().__init__(choices=WEEKDAYS, coerce=int, **kwargs)
+
+    def clean(self, value):
+        return sorted(set(super().clean(value)))
+
+
+def weekly_hours_field(**kwargs) -> forms.IntegerField:
+    return forms.IntegerField(
+        label="Hours a week",
+        min_value=MIN_WEEKLY_HOURS,
+        max_value=MAX_WEEKLY_HOURS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        **kwargs,
+    )
+
+
+# --- Onboarding: each step's form holds the choices of the steps before it -------
+
+
+class RoleStepForm(forms.Form):
+    role = forms.ModelChoiceField(
+        queryset=Role.objects.all(),
+        to_field_name="slug",
+        error_messages={"required": "Choose a role.", "invalid_choice": "Choose a listed role."},
+    )
+
+
+class TrackStepForm(RoleStepForm):
+    track = forms.ModelChoiceField(
+        queryset=Track.objects.all(),
+        to_field_name="slug",
+        error_messages={"required": "Choose a track.", "invalid_choice": "Choose a listed track."},
+    )
+
+
+class SkillsStepForm(TrackStepForm):
+    known_skills = forms.ModelMultipleChoiceField(
+        queryset=Skill.objects.all(),
+        to_field_name="slug",
+        required=False,
+        label="Skills you already have",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class PlanForm(SkillsStepForm):
+    weekly_hours = weekly_hours_field(help_text=f"Between {MIN_WEEKLY_HOURS} and {MAX_WEEKLY_HOURS}.")
+    study_days = StudyDaysField()
+    start_date = forms.DateField(label="Start date", widget=forms.DateInput(attrs={"type": "date"}))
+    timezone = TimezoneField(help_text="Your days start and end on this clock.")
+    target_weeks = forms.IntegerField(
+        label="Finish within (weeks)",
+        required=False,
+        min_value=1,
+        max_value=MAX_TARGET_WEEKS,
+        help_text="Optional. Leave empty to go at your own pace, however long it takes.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    # The fields each step shows; the others travel as hidden inputs.
+    SCHEDULE_FIELDS = ("weekly_hours", "study_days", "start_date", "timezone", "target_weeks")
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def describe_target(self, track: Track) -> None:
+        weeks = (
+            f"{track.min_weeks} weeks"
+            if track.min_weeks == track.max_weeks
+            else f"{track.min_weeks} to {track.max_weeks} weeks"
+        )
+        text = f"{track.name} usually takes {weeks}. Leave empty to go at your own pace, however long it takes."
+        self.fields["target_weeks"].help_text = text
+        # A validated form already holds its bound fields, each with a copy of the text.
+        self["target_weeks"].help_text = text
+
+    def clean_start_date(self) -> date:
+        start = self.cleaned_data["start_date"]
+        if abs((start - self.today).days) > MAX_DAYS_FROM_TODAY:
+            raise forms.ValidationError("Choose a start date within a year of today.")
+        return start
+
+    def plan_inputs(self) -> services.PlanInputs:
+        data = self.cleaned_data
+        return services.PlanInputs(
+            role=data["role"],
+            track=selectors.tracks_with_milestones().get(pk=data["track"].pk),
+            start_date=data["start_date"],
+            weekly_hours=data["weekly_hours"],
+            study_days=data["study_days"],
+            known_skills=sorted(skill.slug for skill in data["known_skills"]),
+            target_weeks=data["target_weeks"],
+        )
+
+    def reject(self, error: services.PlanRejected) -> None:
+        """Show the planner's refusal on the input it names."""
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+    def profile_defaults(self) -> dict:
+        """What the learner chose here becomes their profile's defaults."""
+        data = self.cleaned_data
+        return {
+            "timezone": data["timezone"],
+            "weekly_hours": data["weekly_hours"],
+            "study_days": data["study_days"],
+            "known_skills": list(data["known_skills"]),
+        }
+
+
+# --- Roadmap and tasks --------------------------------------------------------------
+
+
+class ReplanForm(forms.Form):
+    """Both optional: the dashboard's button sends neither and keeps the roadmap's pace."""
+
+    weekly_hours = weekly_hours_field(required=False)
+    study_days = StudyDaysField(required=False)
+
+    def clean_study_days(self) -> list[int] | None:
+        return self.cleaned_data["study_days"] or None
+
+    @classmethod
+    def for_roadmap(cls, roadmap) -> ReplanForm:
+        return cls(initial={"weekly_hours": roadmap.weekly_hours, "study_days": roadmap.study_days})
+
+
+class TaskStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=TaskStatus.choices)
+
+
+FILTERS = [("", "All"), *TaskStatus.choices, ("overdue", "Overdue")]
+
+
+class TaskFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=FILTERS, required=False)
+
+
+# --- Settings -----------------------------------------------------------------------
+
+
+class SettingsForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    background = forms.ChoiceField(
+        label="Background", choices=[("", "Prefer not to say"), *Background.choices], required=False
+    )
+    timezone = TimezoneField()
+    weekly_hours = weekly_hours_field(help_text="The default for your next roadmap.")
+    study_days = StudyDaysField()
+    nudges_enabled = forms.BooleanField(label="Send me a weekly e-mail with the week's tasks", required=False)
+    nudge_weekday = forms.TypedChoiceField(label="Day of the e-mail", choices=WEEKDAYS, coerce=int)
+    nudge_hour = forms.TypedChoiceField(
+        label="Time of the e-mail", choices=HOURS, coerce=int, help_text="On your own clock."
+    )
+
+    @classmethod
+    def initial_from(cls, profile) -> dict:
+        return {
+            "name": profile.user.name,
+            "background": profile.background,
+            "timezone": profile.timezone,
+            "weekly_hours": profile.weekly_hours,
+            "study_days": profile.study_days,
+            "nudges_enabled": profile.nudges_enabled,
+            "nudge_weekday": profile.nudge_weekday,
+            "nudge_hour": profile.nudge_hour,
+        }
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data}

@@ -1,0 +1,191 @@
+"""Onboarding: role, track, known skills, schedule, preview, create.
+
+Every step up to the preview is a GET form carrying the earlier choices as
+hidden inputs, so the back button, reloads and bookmarks all work and nothing
+is stored until the learner creates the plan (one POST).
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts import services as account_services
+from roadmaps import selectors, services
+from roadmaps.models import Role, Skill, Track
+from roadmaps.web.forms import PlanForm, RoleStepForm, SkillsStepForm, TrackStepForm
+from roadmaps.web.helpers import learner_profile, learner_today
+from roadmaps.web.summaries import phase_summaries
+
+STEPS = ["Role", "Track", "Skills", "Schedule", "Preview"]
+
+
+def _page(request, template: str, step: int, context: dict, status: int = 200) -> HttpResponse:
+    context = {**context, "steps": STEPS, "step": step, "step_name": STEPS[step - 1]}
+    return render(request, f"roadmaps/web/onboarding/{template}", context, status=status)
+
+
+def _carry(data, names) -> list[tuple[str, str]]:
+    """The earlier steps' answers, as (name, value) pairs for hidden inputs."""
+    return [(name, value) for name in names for value in data.getlist(name)]
+
+
+def _back_to(step_url: str, data, names) -> str:
+    query = urlencode(_carry(data, names))
+    return f"{reverse(step_url)}?{query}" if query else reverse(step_url)
+
+
+@login_required
+def choose_role(request: HttpRequest) -> HttpResponse:
+    roles = list(selectors.roles_with_details())
+    labels = dict(Role.Category.choices)
+    categories = [
+        (labels.get(category, category), list(group))
+        for category, group in groupby(sorted(roles, key=_category_order), key=lambda r: r.category)
+    ]
+    selected = request.GET.get("role", "")
+    return _page(request, "role.html", 1, {"categories": categories, "selected": selected})
+
+
+def _category_order(role: Role) -> tuple[int, int, str]:
+    order = [value for value, _ in Role.Category.choices]
+    position = order.index(role.category) if role.category in order else len(order)
+    return position, role.position, role.name
+
+
+@login_required
+def choose_track(request: HttpRequest) -> HttpResponse:
+    form = RoleStepForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose a role first.")
+        return redirect("onboarding")
+    role = form.cleaned_data["role"]
+    fitting = list(Track.objects.filter(roles=role))
+    context = {
+        "role": role,
+        "tracks": fitting or list(Track.objects.all()),
+        "fits_role": bool(fitting),
+        "selected": request.GET.get("track", ""),
+        "carry": _carry(request.GET, ["role"]),
+        "back_url": _back_to("onboarding", request.GET, ["role"]),
+    }
+    return _page(request, "track.html", 2, context)
+
+
+@login_required
+def choose_skills(request: HttpRequest) -> HttpResponse:
+    form = TrackStepForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose a track first.")
+        return redirect(_back_to("onboarding-track", request.GET, ["role"]))
+    track = form.cleaned_data["track"]
+    skills = Skill.objects.filter(milestones__phase__track=track).distinct()
+    if "known_skills" in request.GET:
+        known = set(request.GET.getlist("known_skills"))
+    else:
+        known = set(learner_profile(request).known_skills.values_list("slug", flat=True))
+    context = {
+        "role": form.cleaned_data["role"],
+        "track": track,
+        "skill_groups": [(_category_label(c), list(g)) for c, g in groupby(skills, key=lambda s: s.category)],
+        "known": known,
+        "carry": _carry(request.GET, ["role", "track"]),
+        "back_url": _back_to("onboarding-track", request.GET, ["role", "track"]),
+    }
+    return _page(request, "skills.html", 3, context)
+
+
+def _category_label(slug: str) -> str:
+    return slug.replace("-", " ").capitalize()
+
+
+@login_required
+def schedule(request: HttpRequest) -> HttpResponse:
+    form = SkillsStepForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose a role and a track first.")
+        return redirect("onboarding")
+    profile = learner_profile(request)
+    track = form.cleaned_data["track"]
+    # The track's usual length is the default goal, so a schedule that cannot
+    # keep up is said so before the plan is made; clearing it means "no deadline".
+    initial = {
+        "weekly_hours": profile.weekly_hours,
+        "study_days": profile.study_days,
+        "start_date": learner_today(profile),
+        "timezone": profile.timezone,
+        "target_weeks": track.max_weeks,
+    }
+    # Coming back from the preview: show what the learner entered there.
+    for name in PlanForm.SCHEDULE_FIELDS:
+        if name in request.GET:
+            many = name == "study_days"
+            initial[name] = request.GET.getlist(name) if many else request.GET[name]
+    plan_form = PlanForm(initial=initial, today=learner_today(profile))
+    return _schedule_page(request, plan_form, request.GET, track)
+
+
+def _schedule_page(request, plan_form: PlanForm, data, track, status: int = 200) -> HttpResponse:
+    plan_form.describe_target(track)
+    context = {
+        "form": plan_form,
+        "schedule_fields": [plan_form[name] for name in PlanForm.SCHEDULE_FIELDS],
+        "carry": _carry(data, ["role", "track", "known_skills"]),
+        "back_url": _back_to("onboarding-skills", data, ["role", "track", "known_skills"]),
+    }
+    return _page(request, "schedule.html", 4, context, status=status)
+
+
+@login_required
+def preview(request: HttpRequest) -> HttpResponse:
+    profile = learner_profile(request)
+    form = PlanForm(request.GET, today=learner_today(profile))
+    if not form.is_valid():
+        return _invalid_plan(request, form, request.GET)
+    try:
+        plan = services.plan_preview(form.plan_inputs())
+    except services.PlanRejected as error:
+        form.reject(error)
+        return _schedule_page(request, form, request.GET, form.cleaned_data["track"], status=400)
+    context = {
+        "form": form,
+        "plan": plan,
+        "phases": phase_summaries(plan.tasks),
+        "total_hours": round(plan.total_minutes / 60, 1),
+        "weeks": (plan.end_date - form.cleaned_data["start_date"]).days // 7 + 1,
+        "carry": _carry(request.GET, [*PlanForm.base_fields]),
+        "back_url": _back_to("onboarding-schedule", request.GET, [*PlanForm.base_fields]),
+    }
+    return _page(request, "preview.html", 5, context)
+
+
+def _invalid_plan(request, form: PlanForm, data) -> HttpResponse:
+    """Bad schedule input comes back on the schedule form; a bad earlier choice restarts."""
+    if any(name in form.errors for name in SkillsStepForm.base_fields):
+        messages.error(request, "That role or track is not in the catalog; choose again.")
+        return redirect("onboarding")
+    return _schedule_page(request, form, data, form.cleaned_data["track"], status=400)
+
+
+@login_required
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    profile = learner_profile(request)
+    form = PlanForm(request.POST, today=learner_today(profile))
+    if not form.is_valid():
+        return _invalid_plan(request, form, request.POST)
+    try:
+        roadmap = services.roadmap_create(user=request.user, inputs=form.plan_inputs())
+    except services.PlanRejected as error:
+        form.reject(error)
+        return _schedule_page(request, form, request.POST, form.cleaned_data["track"], status=400)
+    account_services.profile_update(profile=profile, **form.profile_defaults())
+    messages.success(request, f"Your {roadmap.role.name} roadmap is ready.")
+    return redirect("roadmap-dashboard", pk=roadmap.pk)

@@ -1,0 +1,27 @@
+"""The pages, mounted at the site root; names end in "-page" where the API has the plain one."""
+
+from django.urls import path
+
+from roadmaps.web import calendar_page, dashboard, home, onboarding, roadmap_page, settings_page
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("start/", onboarding.choose_role, name="onboarding"),
+    path("start/track/", onboarding.choose_track, name="onboarding-track"),
+    path("start/skills/", onboarding.choose_skills, name="onboarding-skills"),
+    path("start/schedule/", onboarding.schedule, name="onboarding-schedule"),
+    path("start/preview/", onboarding.preview, name="onboarding-preview"),
+    path("start/create/", onboarding.create, name="onboarding-create"),
+    path("roadmaps/<int:pk>/", roadmap_page.roadmap_page, name="roadmap-page"),
+    path("roadmaps/<int:pk>/dashboard/", dashboard.dashboard, name="roadmap-dashboard"),
+    path("roadmaps/<int:pk>/replan/", roadmap_page.replan, name="roadmap-replan-page"),
+    path("roadmaps/<int:pk>/export/", roadmap_page.export, name="roadmap-export-page"),
+    path("roadmaps/<int:pk>/delete/", roadmap_page.delete, name="roadmap-delete-page"),
+    path("tasks/<int:pk>/status/", roadmap_page.task_status, name="task-status-page"),
+    path("calendar/", calendar_page.calendar_page, name="calendar-page"),
+    path("calendar/subscribe/", calendar_page.subscribe, name="calendar-subscribe-page"),
+    path("calendar/rotate/", calendar_page.rotate, name="calendar-rotate-page"),
+    path("calendar/revoke/", calendar_page.revoke, name="calendar-revoke-page"),
+    path("settings/", settings_page.settings_page, name="settings"),
+]

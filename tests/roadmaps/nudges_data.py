@@ -1,0 +1,132 @@
+"""Test data and helpers shared by the nudge tests."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core import mail
+
+from roadmaps.models import NudgeDelivery, Roadmap
+from roadmaps.nudges import dispatch_due_nudges
+from tests.factories import RoadmapFactory, RoleFactory, TaskFactory, TrackFactory, UserFactory
+
+# Monday 2 November 2026: the roadmaps of these tests start that day.
+START = date(2026, 11, 2)
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def local(zone: str, *args) -> datetime:
+    return datetime(*args, tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+def nudge_learner(
+    *,
+    now: datetime,
+    zone: str = "UTC",
+    weekday: int = 1,
+    hour: int = 8,
+    enabled: bool = True,
+    roadmap: bool = True,
+    tasks: int = 4,
+    **user_fields,
+):
+    """A learner whose next nudge is chosen at ``now``, with an active roadmap of dated tasks."""
+    user = UserFactory(
+        profile__timezone=zone,
+        profile__nudge_weekday=weekday,
+        profile__nudge_hour=hour,
+        profile__nudges_enabled=enabled,
+        **user_fields,
+    )
+    profile = user.profile
+    profile.next_nudge_at = profile.choose_next_nudge_at(now)
+    profile.save(update_fields=["next_nudge_at"])
+    if roadmap:
+        roadmap_for(user, tasks=tasks)
+    return user
+
+
+def roadmap_for(user, *, tasks: int = 4, start: date = START, status=Roadmap.Status.ACTIVE):
+    """``tasks`` tasks of 2 hours, one starting each 3 days, each due 2 days after it starts."""
+    role = RoleFactory(slug="ml-engineer", name="ML Engineer")
+    track = TrackFactory(slug="ml-foundations", name="ML Foundations")
+    roadmap = RoadmapFactory(
+        user=user,
+        role=role,
+        track=track,
+        start_date=start,
+        status=status,
+        end_date=start + timedelta(days=3 * tasks),
+    )
+    for index in range(tasks):
+        task_start = start + timedelta(days=3 * index)
+        TaskFactory(
+            roadmap=roadmap,
+            sequence=index + 1,
+            title=f"Study part {index + 1}",
+            start_date=task_start,
+            due_date=task_start + timedelta(days=2),
+        )
+    return roadmap
+
+
+def add_task(roadmap, title: str, start: date, due: date, *, done_at: datetime | None = None):
+    """A two-hour task; ``done_at`` marks it done at that instant."""
+    return TaskFactory(
+        roadmap=roadmap,
+        title=title,
+        start_date=start,
+        due_date=due,
+        estimated_minutes=120,
+        status="done" if done_at else "todo",
+        completed_at=done_at,
+    )
+
+
+def mails_to(user) -> list:
+    return [message for message in mail.outbox if message.to == [user.email]]
+
+
+def mail_counts() -> Counter:
+    return Counter(message.to[0] for message in mail.outbox)
+
+
+def deliveries_of(user) -> list[NudgeDelivery]:
+    return list(NudgeDelivery.objects.filter(user=user).order_by("week_start"))
+
+
+def refresh_profile(user):
+    user.profile.refresh_from_db()
+    return user.profile
+
+
+# --- Fixtures (imported by the nudge test modules) ----------------------------------
+
+
+@pytest.fixture
+def eager_celery():
+    """Jobs run in the test's process, as in embedded mode: no message reaches Redis."""
+    from config import celery_app
+
+    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def run_dispatch(eager_celery, django_capture_on_commit_callbacks, time_machine):
+    """Travel to ``now`` and run the dispatch as beat does: its send jobs run after commit."""
+
+    def run(now: datetime, **options):
+        time_machine.move_to(now, tick=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            return dispatch_due_nudges(now=now, **options)
+
+    return run

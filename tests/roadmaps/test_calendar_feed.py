@@ -1,0 +1,461 @@
+"""The subscribable calendar feed: its URL's lifecycle, its content and its HTTP caching."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from roadmaps import services
+from roadmaps.api import calendar as calendar_api
+from roadmaps.models import CalendarFeed, Roadmap
+from tests.factories import UserFactory
+from tests.roadmaps.calendar_data import (
+    START,
+    icalendar_events,
+    parse,
+    path_of,
+    roadmap_with_tasks,
+    task_uid,
+    vobject_events,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def feed_path(client) -> str:
+    response = client.get("/api/calendar/")
+    assert response.status_code == 200
+    return path_of(response.json()["feed_url"])
+
+
+@pytest.fixture
+def plan(learner):
+    return roadmap_with_tasks(learner, tasks=6)
+
+
+@pytest.fixture
+def feed(learner_client, plan) -> str:
+    return feed_path(learner_client)
+
+
+# --- The feed's address ---------------------------------------------------------------
+
+
+def test_the_feed_url_carries_a_256_bit_token_in_https_and_webcal_forms(learner_client, settings):
+    settings.SITE_URL = "https://planner.example.org"
+
+    body = learner_client.get("/api/calendar/").json()
+
+    assert body["feed_url"].startswith("https://planner.example.org/calendar/")
+    assert body["feed_url"].endswith(".ics")
+    assert body["webcal_url"] == body["feed_url"].replace("https://", "webcal://", 1)
+    token = path_of(body["feed_url"]).removeprefix("/calendar/").removesuffix(".ics")
+    assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) >= 32
+
+
+def test_the_feed_url_stays_the_same_until_rotated(learner_client):
+    assert feed_path(learner_client) == feed_path(learner_client)
+
+
+def test_the_feed_token_is_stored_as_a_digest_for_lookup(learner, learner_client):
+    token = feed_path(learner_client).removeprefix("/calendar/").removesuffix(".ics")
+    stored = CalendarFeed.objects.get(user=learner)
+
+    assert stored.token_digest != token
+    assert len(stored.token_digest) == 64
+
+
+def test_rotating_kills_the_old_url_at_once(learner_client, feed):
+    assert Client().get(feed).status_code == 200
+
+    rotated = learner_client.post("/api/calendar/rotate/")
+
+    assert rotated.status_code == 200
+    new_feed = path_of(rotated.json()["feed_url"])
+    assert new_feed != feed
+    assert Client().get(feed).status_code == 404
+    assert Client().get(new_feed).status_code == 200
+    assert feed_path(learner_client) == new_feed
+
+
+def test_revoking_kills_the_url_and_a_later_request_makes_a_new_one(learner_client, feed):
+    assert learner_client.delete("/api/calendar/").status_code == 204
+
+    assert Client().get(feed).status_code == 404
+    assert feed_path(learner_client) != feed
+
+
+def test_revoking_twice_is_harmless(learner_client, feed):
+    assert learner_client.delete("/api/calendar/").status_code == 204
+    assert learner_client.delete("/api/calendar/").status_code == 204
+
+
+def test_an_unknown_token_gets_the_same_bare_404_as_a_revoked_one(learner_client, feed):
+    learner_client.delete("/api/calendar/")
+    revoked = Client().get(feed)
+    unknown = Client().get("/calendar/" + "A" * 43 + ".ics")
+
+    assert unknown.status_code == revoked.status_code == 404
+    assert unknown.content == revoked.content == b"Not found.\n"
+    assert "ETag" not in unknown.headers
+    assert unknown.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_token_differing_in_one_character_is_refused(feed):
+    token = feed.removeprefix("/calendar/").removesuffix(".ics")
+    altered = token[:-1] + ("A" if token[-1] != "A" else "B")
+
+    assert Client().get(f"/calendar/{altered}.ics").status_code == 404
+
+
+def test_a_deactivated_learner_s_feed_answers_404(learner, feed):
+    learner.is_active = False
+    learner.save()
+
+    assert Client().get(feed).status_code == 404
+
+
+def test_managing_the_feed_needs_a_login(api_client):
+    assert api_client.get("/api/calendar/").status_code == 401
+    assert api_client.post("/api/calendar/rotate/").status_code == 401
+    assert api_client.delete("/api/calendar/").status_code == 401
+
+
+# --- HTTP ------------------------------------------------------------------------------
+
+
+def test_the_feed_is_private_text_calendar_with_validators(feed, settings):
+    response = Client().get(feed)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["ETag"].startswith('"')  # strong: no W/ prefix
+    assert response.headers["Last-Modified"].endswith("GMT")
+    assert response.headers["Cache-Control"] == f"private, max-age={settings.FEED_REFRESH_MINUTES * 60}"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_feed_sets_no_cookie_even_for_a_logged_in_browser(learner, feed):
+    browser = Client()
+    browser.force_login(learner)
+    browser.get("/api/calendar/")  # a session and CSRF cookie already exist
+
+    response = browser.get(feed)
+
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert not response.cookies
+    assert "Cookie" not in response.headers.get("Vary", "")
+
+
+def test_calendar_apps_asking_for_text_calendar_get_it(feed):
+    response = Client().get(feed, HTTP_ACCEPT="text/calendar")
+
+    assert response.status_code == 200
+
+
+def test_the_same_data_gives_the_same_bytes_and_etag(feed):
+    first, second = Client().get(feed), Client().get(feed)
+
+    assert first.content == second.content
+    assert first.headers["ETag"] == second.headers["ETag"]
+    assert first.headers["Last-Modified"] == second.headers["Last-Modified"]
+
+
+def test_a_matching_if_none_match_gets_304_without_building(feed, django_assert_num_queries):
+    etag = Client().get(feed).headers["ETag"]
+
+    # The token lookup and one aggregate: no roadmap or task is loaded.
+    with django_assert_num_queries(2):
+        response = Client().get(feed, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response.headers["ETag"] == etag
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_matching_if_modified_since_gets_304_without_building(feed, django_assert_num_queries):
+    last_modified = Client().get(feed).headers["Last-Modified"]
+
+    with django_assert_num_queries(2):
+        response = Client().get(feed, HTTP_IF_MODIFIED_SINCE=last_modified)
+
+    assert response.status_code == 304
+
+
+def test_a_stale_etag_gets_the_full_feed(feed):
+    response = Client().get(feed, HTTP_IF_NONE_MATCH='"something-else"')
+
+    assert response.status_code == 200
+    assert len(icalendar_events(response.content)) > 0
+
+
+def test_ticking_a_task_off_changes_etag_and_last_modified(plan, feed):
+    before = Client().get(feed)
+
+    services.task_mark(task=plan.tasks[0], status="done", now=timezone.now())
+    after = Client().get(feed, HTTP_IF_NONE_MATCH=before.headers["ETag"])
+
+    assert after.status_code == 200
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert after.headers["Last-Modified"] != before.headers["Last-Modified"]
+    stale = Client().get(feed, HTTP_IF_MODIFIED_SINCE=before.headers["Last-Modified"])
+    assert stale.status_code == 200
+
+
+def test_deleting_a_roadmap_makes_older_copies_stale(learner, plan, feed):
+    other = roadmap_with_tasks(learner, tasks=2, role_slug="data-scientist")
+    before = Client().get(feed)
+
+    services.roadmap_delete(roadmap=other.roadmap)
+
+    # No row is left to carry a newer time; the feed must still not say "not modified".
+    assert Client().get(feed, HTTP_IF_NONE_MATCH=before.headers["ETag"]).status_code == 200
+    assert Client().get(feed, HTTP_IF_MODIFIED_SINCE=before.headers["Last-Modified"]).status_code == 200
+
+
+def test_changing_the_time_zone_changes_the_etag(learner, feed):
+    before = Client().get(feed).headers["ETag"]
+
+    learner.profile.timezone = "Europe/Paris"
+    learner.profile.save()
+    after = Client().get(feed, HTTP_IF_NONE_MATCH=before)
+
+    assert after.status_code == 200
+    assert parse(after.content)["X-WR-TIMEZONE"] == "Europe/Paris"
+
+
+def test_an_if_modified_since_before_the_last_change_gets_the_feed(feed):
+    long_ago = format_datetime(datetime(2020, 1, 1, tzinfo=UTC), usegmt=True)
+
+    assert Client().get(feed, HTTP_IF_MODIFIED_SINCE=long_ago).status_code == 200
+
+
+def test_only_get_and_head_are_allowed_on_the_feed(feed):
+    assert Client().head(feed).status_code == 200
+    assert Client().post(feed).status_code == 405
+    assert Client().options(feed).status_code == 405
+
+
+@pytest.mark.parametrize("task_count", [1, 50])
+def test_the_feed_takes_five_queries_whatever_the_number_of_tasks(
+    learner, learner_client, task_count, django_assert_num_queries
+):
+    plan = roadmap_with_tasks(learner, tasks=task_count)
+    feed = feed_path(learner_client)
+
+    # token lookup, aggregate, roadmaps with roles, tasks, skills
+    with django_assert_num_queries(5):
+        response = Client().get(feed)
+
+    assert len(icalendar_events(response.content)) == plan.event_count
+
+
+def test_the_feed_takes_the_same_queries_for_one_or_many_roadmaps(learner, learner_client, django_assert_num_queries):
+    roadmap_with_tasks(learner, tasks=2)
+    feed = feed_path(learner_client)
+    with django_assert_num_queries(5):
+        Client().get(feed)
+
+    for slug in ("data-scientist", "mlops-engineer", "ai-product-manager"):
+        roadmap_with_tasks(learner, tasks=3, role_slug=slug)
+    with django_assert_num_queries(5):
+        Client().get(feed)
+
+
+def test_the_feed_is_throttled_per_token(feed, monkeypatch):
+    monkeypatch.setattr(calendar_api.FeedTokenThrottle, "rate", "2/minute", raising=False)
+
+    statuses = [Client().get(feed).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+
+
+# --- Content ---------------------------------------------------------------------------
+
+
+def test_the_calendar_has_the_properties_clients_need(learner, feed):
+    learner.profile.timezone = "America/New_York"
+    learner.profile.save()
+    calendar = parse(Client().get(feed).content)
+
+    assert calendar["VERSION"] == "2.0"
+    assert "Roadmap Planner" in str(calendar["PRODID"])
+    assert calendar["METHOD"] == "PUBLISH"
+    assert calendar["CALSCALE"] == "GREGORIAN"
+    assert calendar["X-WR-CALNAME"] == "Roadmap: Ml Engineer"
+    assert calendar["X-WR-TIMEZONE"] == "America/New_York"
+    assert calendar["REFRESH-INTERVAL"].to_ical() == b"PT1H"
+    assert calendar["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
+    assert calendar["X-PUBLISHED-TTL"] == "PT1H"
+
+
+def test_lines_end_with_crlf_and_are_folded_at_75_octets(learner, learner_client):
+    plan = roadmap_with_tasks(learner, tasks=2)
+    plan.tasks[0].note = "A long note about the reading list " * 6
+    plan.tasks[0].save()
+
+    body = Client().get(feed_path(learner_client)).content
+
+    lines = body.split(b"\r\n")
+    assert lines[-1] == b""
+    assert b"\n" not in b"".join(lines)
+    assert max(len(line) for line in lines) <= 75
+    assert any(line.startswith(b" ") for line in lines)  # the long note was folded
+
+
+def test_each_task_is_an_all_day_event_ending_the_day_after_it_is_due(plan, feed):
+    body = Client().get(feed).content
+    events, twins = icalendar_events(body), vobject_events(body)
+
+    assert len(events) == len(twins) == plan.event_count
+    for task in plan.tasks:
+        event, twin = events[task_uid(task)], twins[task_uid(task)]
+        assert event["DTSTART"].dt == twin.dtstart.value == task.start_date
+        assert type(event["DTSTART"].dt) is date
+        assert event["DTSTART"].params.get("VALUE") == "DATE"
+        assert event["DTEND"].dt == twin.dtend.value == task.due_date + timedelta(days=1)
+        assert str(event["SUMMARY"]) == twin.summary.value == task.title
+        assert int(event["SEQUENCE"]) == int(twin.sequence.value) == task.calendar_revision
+        assert event["DTSTAMP"].dt.tzinfo is not None
+        assert event["LAST-MODIFIED"].dt == task.updated_at.replace(microsecond=0)
+
+
+def test_the_description_holds_milestone_hours_skills_and_a_link(plan, feed):
+    task = plan.tasks[0]
+    twin = vobject_events(Client().get(feed).content)[task_uid(task)]
+    description = twin.description.value
+
+    assert f"Milestone: {task.milestone_title}" in description
+    assert "Estimated hours: 1.5" in description
+    assert "Skills: Python, SQL" in description
+    link = f"http://localhost:8000/roadmaps/{plan.roadmap.id}/#task-{task.id}"
+    assert link in description
+    assert twin.url.value == link
+
+
+def test_milestone_due_dates_and_phase_ends_are_events_too(plan, feed):
+    events = list(icalendar_events(Client().get(feed).content).values())
+    summaries = {str(e["SUMMARY"]): e for e in events}
+
+    # 6 tasks, 2 to a milestone, 2 milestones to a phase.
+    first_milestone = summaries["Milestone due: Milestone 1"]
+    assert first_milestone["DTSTART"].dt == plan.tasks[1].due_date
+    assert first_milestone["DTEND"].dt == plan.tasks[1].due_date + timedelta(days=1)
+    assert "Milestone due: Milestone 3" in summaries
+    phase_ends = [s for s in summaries if s.startswith("Phase ")]
+    assert len(phase_ends) == 2
+    last_phase = summaries[phase_ends[-1]]
+    assert last_phase["DTSTART"].dt == plan.tasks[-1].due_date
+
+
+def test_finished_tasks_stay_marked_done(plan, feed):
+    done, skipped, todo = plan.tasks[0], plan.tasks[1], plan.tasks[2]
+    services.task_mark(task=done, status="done", now=timezone.now())
+    services.task_mark(task=skipped, status="skipped", now=timezone.now())
+
+    body = Client().get(feed).content
+    events, twins = icalendar_events(body), vobject_events(body)
+
+    assert str(events[task_uid(done)]["SUMMARY"]) == f"✓ {done.title}"
+    assert twins[task_uid(done)].summary.value == f"✓ {done.title}"
+    assert "Done" in events[task_uid(done)].categories
+    assert "Skipped" in events[task_uid(skipped)].categories
+    assert str(events[task_uid(todo)]["SUMMARY"]) == todo.title
+    # Both tasks of milestone 1 are finished: its marker is ticked as well.
+    assert "✓ Milestone due: Milestone 1" in {str(e["SUMMARY"]) for e in events.values()}
+
+
+def test_the_feed_holds_all_the_learner_s_roadmaps_and_nobody_else_s(learner, learner_client):
+    mine = [
+        roadmap_with_tasks(learner, tasks=2),
+        roadmap_with_tasks(learner, tasks=3, role_slug="data-scientist"),
+    ]
+    theirs = roadmap_with_tasks(UserFactory(), tasks=4, role_slug="data-engineer")
+
+    body = Client().get(feed_path(learner_client)).content
+    calendar, events = parse(body), icalendar_events(body)
+
+    assert len(events) == sum(plan.event_count for plan in mine)
+    assert not {task_uid(task) for task in theirs.tasks} & set(events)
+    assert calendar["X-WR-CALNAME"] == "Roadmap: Ml Engineer, Data Scientist"
+
+
+def test_a_deleted_roadmap_disappears_from_the_feed(learner, learner_client):
+    kept = roadmap_with_tasks(learner, tasks=2)
+    deleted = roadmap_with_tasks(learner, tasks=2, role_slug="data-scientist")
+    feed = feed_path(learner_client)
+
+    services.roadmap_delete(roadmap=deleted.roadmap)
+    events = icalendar_events(Client().get(feed).content)
+
+    assert set(events) >= {task_uid(task) for task in kept.tasks}
+    assert not {task_uid(task) for task in deleted.tasks} & set(events)
+
+
+def test_an_archived_roadmap_leaves_the_feed(learner, learner_client):
+    archived = roadmap_with_tasks(learner, tasks=2, status=Roadmap.Status.ARCHIVED)
+
+    events = icalendar_events(Client().get(feed_path(learner_client)).content)
+
+    assert not {task_uid(task) for task in archived.tasks} & set(events)
+
+
+def test_uids_use_the_site_host(learner, learner_client, settings):
+    settings.SITE_URL = "https://planner.example.org"
+    plan = roadmap_with_tasks(learner, tasks=1)
+
+    events = icalendar_events(Client().get(feed_path(learner_client)).content)
+
+    assert task_uid(plan.tasks[0], host="planner.example.org") in events
+
+
+def test_an_empty_feed_is_still_a_valid_calendar(learner_client):
+    body = Client().get(feed_path(learner_client)).content
+
+    assert parse(body)["X-WR-CALNAME"] == "Roadmap"
+    assert vobject_events(body) == {}
+
+
+# --- Re-planning -----------------------------------------------------------------------
+
+
+def test_replanning_moves_events_in_place_with_a_higher_sequence(learner, learner_client):
+    from tests.factories import RoleFactory, SkillFactory, make_track
+
+    skill = SkillFactory(slug="python")
+    role = RoleFactory(slug="data-scientist", name="Data Scientist")
+    make_track(slug="sprint", milestones_per_phase=(2, 2), hours=6, skills=[skill]).roles.add(role)
+    created = learner_client.post(
+        "/api/roadmaps/",
+        {
+            "role": "data-scientist",
+            "track": "sprint",
+            "start_date": START.isoformat(),
+            "weekly_hours": 10,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    roadmap = Roadmap.objects.get(pk=created.json()["id"])
+    feed = feed_path(learner_client)
+    before = Client().get(feed)
+
+    result = services.roadmap_replan(roadmap=roadmap, from_date=START + timedelta(weeks=3), now=timezone.now())
+    after = Client().get(feed, HTTP_IF_NONE_MATCH=before.headers["ETag"])
+
+    assert result.moved_task_ids
+    assert after.status_code == 200
+    old, new = vobject_events(before.content), vobject_events(after.content)
+    assert set(old) == set(new)  # same UIDs: clients update, never duplicate
+    moved = {task_uid(task) for task in roadmap.tasks.filter(id__in=result.moved_task_ids)}
+    for uid in moved:
+        assert int(new[uid].sequence.value) > int(old[uid].sequence.value)
+        assert new[uid].dtstart.value >= START + timedelta(weeks=3)
+    assert icalendar_events(after.content).keys() == new.keys()

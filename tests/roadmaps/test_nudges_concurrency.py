@@ -1,0 +1,118 @@
+""" "Never twice" under concurrency, against PostgreSQL: each thread has its own connection.
+
+The data is committed (``transaction=True``) so that the threads see it, as two
+beat processes or two workers would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, transaction
+
+from accounts.models import Profile
+from roadmaps.models import NudgeDelivery
+from roadmaps.nudges import dispatch_due_nudges, send_nudge_batch
+from tests.roadmaps.nudges_data import mail_counts, nudge_learner, utc
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SIGN_UP = utc(2026, 11, 5, 12)
+SLOT = utc(2026, 11, 9, 8)
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only():
+    assert connection.vendor == "postgresql", "these tests need PostgreSQL (DATABASE_URL)"
+
+
+def run_together(*jobs: Callable[[], object], timeout: float = 60) -> list:
+    """Start the jobs in threads at the same moment; their results, or their errors raised."""
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+    errors: list[BaseException] = []
+
+    def run(index: int, job: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            results[index] = job()
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    if errors:
+        raise errors[0]
+    return results
+
+
+def learners(count: int) -> list:
+    return [nudge_learner(now=SIGN_UP) for _ in range(count)]
+
+
+def test_two_dispatches_at_once_make_one_delivery_and_one_mail_per_learner(time_machine):
+    time_machine.move_to(SIGN_UP, tick=False)
+    everyone = learners(40)
+    time_machine.move_to(SLOT, tick=False)
+    queued_by = ([], [])
+
+    def dispatch(queued: list) -> Callable[[], object]:
+        return lambda: dispatch_due_nudges(now=SLOT, batch_size=5, enqueue=queued.extend)
+
+    run_together(dispatch(queued_by[0]), dispatch(queued_by[1]))
+
+    deliveries = NudgeDelivery.objects.all()
+    assert Counter(d.user_id for d in deliveries) == Counter({u.id: 1 for u in everyone})
+    assert not set(queued_by[0]) & set(queued_by[1])
+    assert sorted(queued_by[0] + queued_by[1]) == sorted(d.pk for d in deliveries)
+    send_nudge_batch(queued_by[0] + queued_by[1])
+    assert mail_counts() == Counter({u.email: 1 for u in everyone})
+
+
+def test_the_same_send_job_run_twice_at_once_sends_one_mail_each(time_machine):
+    time_machine.move_to(SIGN_UP, tick=False)
+    everyone = learners(20)
+    time_machine.move_to(SLOT, tick=False)
+    queued: list[int] = []
+    dispatch_due_nudges(now=SLOT, enqueue=queued.extend)
+
+    first, second = run_together(lambda: send_nudge_batch(queued), lambda: send_nudge_batch(queued))
+
+    assert first.sent + second.sent == 20
+    assert first.not_claimed + second.not_claimed == 20
+    assert mail_counts() == Counter({u.email: 1 for u in everyone})
+    assert set(NudgeDelivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_dispatch_skips_learners_another_dispatch_holds_instead_of_waiting(time_machine):
+    time_machine.move_to(SIGN_UP, tick=False)
+    held, free = learners(2)
+    time_machine.move_to(SLOT, tick=False)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_one_profile() -> None:
+        with transaction.atomic():
+            Profile.objects.select_for_update().get(user=held)
+            locked.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=lambda: (hold_one_profile(), connection.close()))
+    holder.start()
+    assert locked.wait(30)
+    try:
+        first = dispatch_due_nudges(now=SLOT, enqueue=lambda ids: None)
+    finally:
+        release.set()
+        holder.join(30)
+    second = dispatch_due_nudges(now=SLOT, enqueue=lambda ids: None)
+
+    assert (first.queued, second.queued) == (1, 1)
+    assert set(NudgeDelivery.objects.values_list("user_id", flat=True)) == {held.id, free.id}

@@ -1,0 +1,285 @@
+"""Sending: the claim that makes it once, the lease, and which mail errors are retried.
+
+The mail-error tests talk to real SMTP servers on localhost (aiosmtpd): the
+suite's own, and a picky one here that refuses some recipients or hangs up in
+the middle of a message.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from roadmaps.models import NudgeDelivery
+from roadmaps.nudges import dispatch_due_nudges, send_nudge_batch
+from roadmaps.nudges.delivery import claim, is_retryable
+from roadmaps.nudges.schedule import MAX_SEND_ATTEMPTS
+from roadmaps.tasks.nudges import send_nudges
+from tests.roadmaps import nudges_data
+from tests.roadmaps.nudges_data import deliveries_of, mails_to, nudge_learner, utc
+from tests.servers import free_port
+
+pytestmark = pytest.mark.django_db
+eager_celery = nudges_data.eager_celery
+
+SIGN_UP = utc(2026, 11, 5, 12)
+SLOT = utc(2026, 11, 9, 8)
+Status = NudgeDelivery.Status
+
+
+@pytest.fixture(autouse=True)
+def signed_up(time_machine):
+    time_machine.move_to(SIGN_UP, tick=False)
+
+
+@pytest.fixture
+def dispatched(django_capture_on_commit_callbacks, time_machine):
+    """Dispatch at the slot; returns the queued ids (the send jobs are not run)."""
+
+    def dispatch() -> list[int]:
+        queued: list[int] = []
+        time_machine.move_to(SLOT, tick=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            dispatch_due_nudges(now=SLOT, enqueue=queued.extend)
+        return queued
+
+    return dispatch
+
+
+def status_of(delivery_id: int) -> NudgeDelivery:
+    return NudgeDelivery.objects.get(pk=delivery_id)
+
+
+def use_smtp(settings, port: int) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+
+
+# --- The claim ------------------------------------------------------------------------
+
+
+def test_the_same_send_job_run_twice_sends_one_mail(dispatched):
+    learner = nudge_learner(now=SIGN_UP)
+    ids = dispatched()
+
+    first, second = send_nudge_batch(ids), send_nudge_batch(ids)
+
+    assert (first.sent, second.sent, second.not_claimed) == (1, 0, 1)
+    assert len(mails_to(learner)) == 1
+    delivery = status_of(ids[0])
+    assert (delivery.status, delivery.attempts, delivery.sent_at) == (Status.SENT, 1, SLOT)
+
+
+def test_a_delivery_another_run_is_sending_is_left_to_it_within_the_lease(dispatched, settings):
+    settings.NUDGE_SEND_LEASE_MINUTES = 15
+    learner = nudge_learner(now=SIGN_UP)
+    (delivery_id,) = dispatched()
+    assert claim(delivery_id, now=SLOT)
+
+    result = send_nudge_batch([delivery_id], clock=lambda: SLOT + timedelta(minutes=14))
+
+    assert result.not_claimed == 1
+    assert mails_to(learner) == []
+    assert status_of(delivery_id).status == Status.SENDING
+
+
+def test_a_redelivered_job_takes_over_a_delivery_stuck_past_its_lease(dispatched, settings):
+    settings.NUDGE_SEND_LEASE_MINUTES = 15
+    learner = nudge_learner(now=SIGN_UP)
+    (delivery_id,) = dispatched()
+    assert claim(delivery_id, now=SLOT)  # ... and the worker died
+
+    result = send_nudge_batch([delivery_id], clock=lambda: SLOT + timedelta(minutes=16))
+
+    assert result.sent == 1
+    assert len(mails_to(learner)) == 1
+    delivery = status_of(delivery_id)
+    assert (delivery.status, delivery.attempts) == (Status.SENT, 2)
+
+
+def test_a_sent_delivery_is_never_claimed_again_however_late(dispatched):
+    nudge_learner(now=SIGN_UP)
+    (delivery_id,) = dispatched()
+    send_nudge_batch([delivery_id])
+
+    assert not claim(delivery_id, now=SLOT + timedelta(days=30))
+
+
+@pytest.mark.parametrize("mails", [1, 5])
+def test_a_send_batch_takes_two_queries_per_mail_and_two_to_load(mails, dispatched, django_assert_num_queries):
+    for _ in range(mails):
+        nudge_learner(now=SIGN_UP)
+    ids = dispatched()
+
+    # The deliveries with learner, profile and roadmap, their tasks; then a
+    # claim and a "sent" per mail (one UPDATE each, by design: see the module).
+    with django_assert_num_queries(2 + 2 * mails):
+        assert send_nudge_batch(ids).sent == mails
+
+
+# --- Mail errors, against real SMTP servers -----------------------------------------------
+
+
+def test_a_refused_message_goes_back_to_pending_and_is_sent_once_on_the_retry(dispatched, smtp_server, settings):
+    use_smtp(settings, smtp_server.port)
+    first, second = nudge_learner(now=SIGN_UP), nudge_learner(now=SIGN_UP)
+    ids = dispatched()
+    smtp_server.inbox.refuse_next = 1  # "451 Try again later" to the first message
+
+    refused = send_nudge_batch(ids)
+
+    assert refused.sent == 0
+    assert refused.retry_ids == ids  # the refused one and the one not tried yet
+    assert "451" in refused.retry_error
+    delivery = status_of(ids[0])
+    assert (delivery.status, delivery.attempts) == (Status.PENDING, 1)
+    assert status_of(ids[1]).attempts == 0
+
+    retried = send_nudge_batch(refused.retry_ids)
+
+    assert (retried.sent, retried.retry_ids) == (2, [])
+    received = [message["To"] for message in smtp_server.inbox.messages]
+    assert sorted(received) == sorted([first.email, second.email])
+    assert status_of(ids[0]).attempts == 2
+
+
+def test_a_mail_server_that_is_down_leaves_every_delivery_pending_untouched(dispatched, settings):
+    use_smtp(settings, free_port())  # nothing listens there
+    nudge_learner(now=SIGN_UP)
+    nudge_learner(now=SIGN_UP)
+    ids = dispatched()
+
+    result = send_nudge_batch(ids)
+
+    assert result.retry_ids == ids
+    assert "ConnectionRefusedError" in result.retry_error
+    assert [(d.status, d.attempts) for d in map(status_of, ids)] == [(Status.PENDING, 0)] * 2
+
+
+class PickyHandler:
+    """Refuses recipients named "bounce..." for good; can hang up after the message body."""
+
+    def __init__(self):
+        self.messages: list[bytes] = []
+        self.hang_up_after_data = False
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("bounce"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.content)
+        if self.hang_up_after_data:
+            # The server has the message, then the line drops before "250".
+            server.transport.close()
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def picky_server(settings):
+    handler = PickyHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    use_smtp(settings, port)
+    yield handler
+    controller.stop()
+
+
+def test_a_recipient_refused_for_good_fails_and_the_batch_goes_on(dispatched, picky_server):
+    bouncing = nudge_learner(now=SIGN_UP, email="bounce@example.com")
+    fine = nudge_learner(now=SIGN_UP)
+    ids = dispatched()
+
+    result = send_nudge_batch(ids)
+
+    assert (result.sent, result.failed, result.retry_ids) == (1, 1, [])
+    assert deliveries_of(bouncing)[0].status == Status.FAILED
+    assert "550" in deliveries_of(bouncing)[0].last_error
+    assert deliveries_of(fine)[0].status == Status.SENT
+    assert len(picky_server.messages) == 1
+
+
+def test_a_connection_lost_after_the_message_went_out_is_not_retried(dispatched, picky_server):
+    learner = nudge_learner(now=SIGN_UP)
+    ids = dispatched()
+    picky_server.hang_up_after_data = True
+
+    result = send_nudge_batch(ids)
+
+    # The server may have taken it: a retry could deliver a second copy.
+    assert (result.failed, result.retry_ids) == (1, [])
+    delivery = deliveries_of(learner)[0]
+    assert delivery.status == Status.FAILED
+    assert "SMTPServerDisconnected" in delivery.last_error
+    assert len(picky_server.messages) == 1
+
+
+def test_a_delivery_that_used_up_its_attempts_fails_instead_of_retrying(dispatched, smtp_server, settings):
+    use_smtp(settings, smtp_server.port)
+    nudge_learner(now=SIGN_UP)
+    (delivery_id,) = dispatched()
+    NudgeDelivery.objects.filter(pk=delivery_id).update(attempts=MAX_SEND_ATTEMPTS - 1)
+    smtp_server.inbox.refuse_next = 1
+
+    result = send_nudge_batch([delivery_id])
+
+    assert (result.failed, result.retry_ids) == (1, [])
+    assert status_of(delivery_id).status == Status.FAILED
+
+
+@pytest.mark.parametrize(
+    ("error", "retryable"),
+    [
+        (smtplib.SMTPRecipientsRefused({"a@example.com": (450, b"Mailbox busy")}), True),
+        (smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"No such user")}), False),
+        (smtplib.SMTPSenderRefused(451, b"Try later", "planner@localhost"), True),
+        (smtplib.SMTPSenderRefused(553, b"Not allowed", "planner@localhost"), False),
+        (smtplib.SMTPDataError(451, b"Try later"), True),
+        (smtplib.SMTPDataError(554, b"Rejected"), False),
+        (smtplib.SMTPResponseException(421, b"Closing"), True),
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True),
+        (ConnectionRefusedError(111, "Connection refused"), True),
+        (TimeoutError("timed out"), True),
+        (ValueError("a bug"), False),
+    ],
+    ids=lambda value: value if isinstance(value, bool) else type(value).__name__,
+)
+def test_only_errors_from_before_the_server_took_the_message_are_retried(error, retryable):
+    assert is_retryable(error) is retryable
+
+
+# --- The job ---------------------------------------------------------------------------
+
+
+def test_the_send_job_gives_up_once_its_retries_are_used(dispatched, smtp_server, settings, eager_celery):
+    use_smtp(settings, smtp_server.port)
+    nudge_learner(now=SIGN_UP)
+    (delivery_id,) = dispatched()
+    smtp_server.inbox.refuse_next = 1
+
+    send_nudges.apply(args=[[delivery_id]], retries=send_nudges.max_retries)
+
+    delivery = status_of(delivery_id)
+    assert delivery.status == Status.FAILED
+    assert "451" in delivery.last_error
+    assert smtp_server.inbox.messages == []
+
+
+def test_the_send_job_run_in_process_leaves_a_refused_delivery_for_the_next_dispatch(
+    dispatched, smtp_server, settings, eager_celery
+):
+    use_smtp(settings, smtp_server.port)
+    nudge_learner(now=SIGN_UP)
+    (delivery_id,) = dispatched()
+    smtp_server.inbox.refuse_next = 1
+
+    send_nudges.delay([delivery_id])
+
+    assert status_of(delivery_id).status == Status.PENDING
+    assert smtp_server.inbox.refused == 1

@@ -1,0 +1,173 @@
+"""The dashboard: progress, this week, overdue tasks, phases and the burn-up chart."""
+
+import pytest
+import time_machine
+from django.test import Client
+
+from roadmaps.models import Roadmap, Task
+from tests.factories import UserFactory
+from tests.roadmaps.pages_data import NOW, make_roadmap
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def client(client, learner):
+    client.force_login(learner)
+    return client
+
+
+def test_a_learner_without_a_roadmap_is_sent_to_onboarding(client):
+    response = client.get("/dashboard/")
+
+    assert response.status_code == 200
+    assert b'href="/start/"' in response.content
+    assert b"no roadmap yet" in response.content
+
+
+def test_the_dashboard_shows_progress_and_the_status_against_the_plan(client, learner):
+    # 20 tasks, one a day from 2 Nov; today is 18 Nov, so 17 are due and 4 are done.
+    roadmap = make_roadmap(learner, tasks=20)
+    Task.objects.filter(roadmap=roadmap, sequence__lt=4).update(status="done", completed_at=NOW)
+
+    page = client.get("/dashboard/").content.decode()
+
+    assert '<span data-testid="percent-complete">20.0%</span>' in page
+    assert '<progress id="progress-bar" max="100" value="20.0">' in page
+    assert 'data-testid="progress-status">Behind plan</span>' in page
+    assert "8.0 of 40.0 hours done" in page
+    assert "the plan expects 85.0%" in page
+
+
+def test_this_weeks_tasks_each_have_a_one_click_done_button(client, learner):
+    roadmap = make_roadmap(learner, tasks=30)
+    this_week = Task.objects.filter(roadmap=roadmap, start_date__range=("2026-11-18", "2026-11-22"))
+
+    page = client.get("/dashboard/").content.decode()
+
+    week_section = page.split('id="week-heading"')[1].split("</section>")[0]
+    for task in this_week:
+        assert f'id="task-{task.id}"' in week_section
+        assert f'action="/tasks/{task.id}/status/"' in week_section
+    assert week_section.count('name="status" value="done"') == this_week.count() == 5
+    assert "Task 30" not in week_section
+
+
+def test_overdue_tasks_come_with_a_replan_from_today_button(client, learner):
+    roadmap = make_roadmap(learner, tasks=30)
+    Task.objects.filter(roadmap=roadmap, sequence__lt=10).update(status="done", completed_at=NOW)
+
+    page = client.get("/dashboard/").content.decode()
+
+    assert "Overdue (6)" in page  # tasks of 12 to 17 Nov
+    assert f'action="/roadmaps/{roadmap.id}/replan/"' in page
+    assert "Re-plan from today" in page
+
+
+def test_a_roadmap_on_schedule_shows_no_overdue_section(client, learner):
+    roadmap = make_roadmap(learner, tasks=30)
+    Task.objects.filter(roadmap=roadmap, sequence__lt=17).update(status="done", completed_at=NOW)
+
+    page = client.get("/dashboard/").content.decode()
+
+    assert "Re-plan from today" not in page
+    assert 'data-testid="progress-status">On track</span>' in page
+
+
+def test_the_phase_timeline_gives_each_phase_its_dates(client, learner):
+    make_roadmap(learner, tasks=9, phases=3)
+
+    page = client.get("/dashboard/").content.decode()
+
+    assert "1. Phase 1" in page and "2. Phase 2" in page and "3. Phase 3" in page
+    assert "2 Nov 2026 – 4 Nov 2026" in page
+    assert "8 Nov 2026 – 10 Nov 2026" in page
+
+
+def test_the_burn_up_chart_is_inline_svg_with_planned_and_finished_lines(client, learner):
+    roadmap = make_roadmap(learner, tasks=20)
+    Task.objects.filter(roadmap=roadmap, sequence__lt=4).update(status="done", completed_at=NOW)
+
+    page = client.get("/dashboard/").content.decode()
+
+    assert '<svg viewBox="0 0 640 260"' in page
+    assert 'class="burnup-planned" points="' in page
+    assert 'class="burnup-finished" points="' in page
+    assert "40.0 hours in all; 34.0 of them are due by today and 8.0 are finished" in page
+
+
+def test_the_dashboard_of_a_chosen_roadmap_lists_the_others(client, learner):
+    first = make_roadmap(learner, tasks=3)
+    second = make_roadmap(learner, tasks=3)
+
+    page = client.get(f"/roadmaps/{first.id}/dashboard/").content.decode()
+
+    assert f'href="/roadmaps/{second.id}/dashboard/"' in page
+    assert f'action="/tasks/{first.tasks.first().id}/status/"' in page
+
+
+def test_the_plain_dashboard_shows_the_newest_active_roadmap(client, learner):
+    make_roadmap(learner, tasks=3)
+    newest = make_roadmap(learner, tasks=3)
+    make_roadmap(learner, tasks=3, status=Roadmap.Status.ARCHIVED)
+
+    page = client.get("/dashboard/").content.decode()
+
+    assert f'href="/roadmaps/{newest.id}/"' in page.split("</h1>")[1].split("</div>")[1]
+
+
+def test_another_learners_roadmap_dashboard_is_not_found(client):
+    theirs = make_roadmap(UserFactory(), tasks=3)
+
+    assert client.get(f"/roadmaps/{theirs.id}/dashboard/").status_code == 404
+    assert client.get("/roadmaps/999999/dashboard/").status_code == 404
+
+
+def test_the_dashboard_needs_a_login(db):
+    response = Client().get("/dashboard/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/dashboard/"
+
+
+DASHBOARD_QUERIES = 5  # session, user, the learner's roadmaps, profile, tasks
+
+
+@pytest.mark.parametrize("task_count", [5, 200])
+def test_the_dashboard_takes_the_same_queries_for_5_or_200_tasks(
+    client, learner, django_assert_num_queries, task_count
+):
+    roadmap = make_roadmap(learner, tasks=task_count)
+    Task.objects.filter(roadmap=roadmap, sequence__lt=3).update(status="done", completed_at=NOW)
+
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        response = client.get(f"/roadmaps/{roadmap.id}/dashboard/")
+
+    # Every section is drawn: finished, overdue and this week's tasks, phases, chart.
+    assert response.status_code == 200
+    assert b"Re-plan from today" in response.content
+    assert b"burnup-finished" in response.content
+
+
+def test_a_week_without_tasks_shows_what_comes_next(client, learner):
+    from datetime import date
+
+    roadmap = make_roadmap(learner, tasks=4, start=date(2026, 11, 30))
+
+    page = client.get("/dashboard/").content.decode()
+
+    assert "Nothing planned this week: your roadmap starts on Monday 30 November." in page
+    assert "Coming up" in page
+    assert page.count('name="status" value="done"') == 3
+    assert f'id="task-{roadmap.tasks.get(sequence=3).id}"' not in page

@@ -1,0 +1,86 @@
+"""A learner's "today" is their own: progress and re-planning across time zones and DST."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+
+from tests.factories import RoleFactory, SkillFactory, make_track
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalog():
+    role = RoleFactory(slug="data-scientist")
+    make_track(slug="track", milestones_per_phase=(3, 3), hours=4, skills=[SkillFactory()]).roles.add(role)
+
+
+def create(client, start):
+    body = {
+        "role": "data-scientist",
+        "track": "track",
+        "start_date": start.isoformat(),
+        "weekly_hours": 4,
+        "study_days": [1, 2, 3, 4, 5, 6, 7],
+    }
+    response = client.post("/api/roadmaps/", body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def set_zone(user, zone):
+    user.profile.timezone = zone
+    user.profile.save()
+
+
+def test_replan_on_the_night_clocks_spring_forward_starts_on_the_local_day(learner, learner_client, catalog):
+    set_zone(learner, "Europe/Paris")
+    with time_machine.travel(datetime(2026, 3, 20, 12, 0, tzinfo=UTC), tick=False):
+        roadmap = create(learner_client, date(2026, 3, 2))
+    # 2026-03-29 00:30 UTC is 01:30 in Paris, half an hour before the clocks jump to 03:00.
+    with time_machine.travel(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), tick=False):
+        body = learner_client.post(f"/api/roadmaps/{roadmap['id']}/replan/", {}, format="json").json()
+
+    assert min(task["start_date"] for task in body["tasks"]) == "2026-03-29"
+
+
+def test_replan_on_the_night_clocks_fall_back_uses_the_local_date(learner, learner_client, catalog):
+    set_zone(learner, "America/New_York")
+    with time_machine.travel(datetime(2026, 10, 20, 12, 0, tzinfo=UTC), tick=False):
+        roadmap = create(learner_client, date(2026, 10, 5))
+    # 2026-11-01 05:30 UTC is 01:30 EDT, inside the hour that happens twice that night.
+    with time_machine.travel(datetime(2026, 11, 1, 5, 30, tzinfo=UTC), tick=False):
+        body = learner_client.post(f"/api/roadmaps/{roadmap['id']}/replan/", {}, format="json").json()
+
+    assert min(task["start_date"] for task in body["tasks"]) == "2026-11-01"
+
+
+def test_a_task_finished_late_in_the_evening_counts_on_the_learners_local_day(learner, learner_client, catalog):
+    set_zone(learner, "Asia/Kathmandu")  # UTC+5:45
+    start = date(2026, 11, 9)
+    with time_machine.travel(datetime(2026, 11, 9, 3, 0, tzinfo=UTC), tick=False):
+        roadmap = create(learner_client, start)
+    # Sunday 2026-11-15 19:00 UTC is Monday 00:45 in Kathmandu: the finish belongs to the new week.
+    with time_machine.travel(datetime(2026, 11, 15, 19, 0, tzinfo=UTC), tick=False):
+        task = roadmap["tasks"][0]
+        learner_client.patch(f"/api/tasks/{task['id']}/", {"status": "done"}, format="json")
+        progress = learner_client.get(f"/api/roadmaps/{roadmap['id']}/progress/").json()
+
+    assert progress["streak_weeks"] == 1
+    assert progress["hours_done"] > 0
+
+
+def test_progress_expected_percent_follows_the_local_date_not_the_servers(learner, learner_client, catalog):
+    set_zone(learner, "Pacific/Kiritimati")  # UTC+14
+    start = date(2026, 11, 16)
+    with time_machine.travel(datetime(2026, 11, 15, 9, 0, tzinfo=UTC), tick=False):
+        roadmap = create(learner_client, start)
+        # 09:00 UTC on the 15th is 23:00 on the 15th in Kiritimati: the plan has not begun.
+        before = learner_client.get(f"/api/roadmaps/{roadmap['id']}/progress/").json()
+    with time_machine.travel(datetime(2026, 11, 15, 9, 0, tzinfo=UTC) + timedelta(hours=2), tick=False):
+        # 11:00 UTC is already the 16th there: the first day of the plan counts.
+        after = learner_client.get(f"/api/roadmaps/{roadmap['id']}/progress/").json()
+
+    assert before["expected_percent"] == 0
+    assert after["expected_percent"] > 0
