@@ -71,8 +71,13 @@ def run_in_production(args: list[str], tmp_path: Path, **overrides: str) -> subp
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory) -> dict:
+    # Production pages link hashed static files, so collect them first, as a deploy does.
+    data_dir = tmp_path_factory.mktemp("production")
+    static_root = str(data_dir / "static")
+    collected = run_in_production(["manage.py", "collectstatic", "--noinput"], data_dir, STATIC_ROOT=static_root)
+    assert collected.returncode == 0, collected.stderr
     script = FETCH_PAGES.format(site=SITE, pages=PAGES)
-    result = run_in_production(["-c", script], tmp_path_factory.mktemp("production"))
+    result = run_in_production(["-c", script], data_dir, STATIC_ROOT=static_root)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
