@@ -18,8 +18,10 @@ Rules (``today`` is the learner's local date, always passed in):
   ``completed_on``), ending with today's week, or with last week if nothing was
   finished yet this week. Finished tasks without ``completed_on`` do not count.
 * Projected end: today if everything is finished; None if no minute is done;
-  else pace = minutes_done / max(1, days from the first task's start to today)
+  else pace = minutes_done / max(7, days from the first task's start to today)
   and the end is today + ceil(remaining / pace) days (date.max if that overflows).
+  The pace is measured over at least a week: a task ticked on day one says
+  little about how fast the rest will go.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from datetime import date, timedelta
 STATUSES = frozenset({"todo", "in_progress", "done", "skipped"})
 FINISHED_STATUSES = frozenset({"done", "skipped"})
 _UNFINISHED_CAP = 99.9
+MIN_PACE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ def _projected_end(tasks: Sequence[TaskState], all_finished: bool, minutes_done:
         return None
     remaining = sum(task.estimated_minutes for task in tasks) - minutes_done
     first_start = min(task.start_date for task in tasks)
-    elapsed = max(1, (today - first_start).days)
+    elapsed = max(MIN_PACE_DAYS, (today - first_start).days)
     # remaining / (done / elapsed), rounded up, in integers.
     days = -(-remaining * elapsed // minutes_done)
     try:

@@ -25,7 +25,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
-CATALOG_FILES = ("skills.json", "roles.json", "tracks.json")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -61,16 +60,10 @@ def site(live_server, transactional_db, settings):
 
 @pytest.fixture
 def catalog(site):
-    """The curated catalog when its files exist, else a small one from the factories."""
-    from roadmaps.catalog_loader import DEFAULT_CATALOG_DIR, load_catalog
+    """The curated catalog from fixtures/: the journey uses real roles and tracks."""
+    from roadmaps.catalog_loader import load_catalog
 
-    if all((DEFAULT_CATALOG_DIR / name).is_file() for name in CATALOG_FILES):
-        load_catalog()
-        return "curated"
-    from tests.roadmaps.pages_data import page_catalog
-
-    page_catalog()
-    return "factories"
+    load_catalog()
 
 
 def _open_page(browser, request, site, **context_options):

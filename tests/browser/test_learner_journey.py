@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Profile, User
 from roadmaps import selectors, services
-from roadmaps.models import Roadmap, Track
+from roadmaps.models import Roadmap, Role, Track
 from tests.browser.conftest import ARTIFACTS, log_in
 from tests.factories import UserFactory
 
@@ -21,10 +21,11 @@ pytestmark = pytest.mark.browser
 PASSWORD = "a-Long-passphrase-42"
 
 
-def a_track_with_its_role() -> tuple[Track, object]:
-    track = Track.objects.filter(roles__isnull=False, phases__milestones__isnull=False).first()
-    assert track is not None, "the catalog has no track tied to a role"
-    return track, track.roles.order_by("position", "name").first()
+def a_track_with_its_role() -> tuple[Track, Role]:
+    """The seeds' 6-month zero-experience plan, toward the role it was written for."""
+    return Track.objects.get(slug="zero-experience-6-months"), Role.objects.get(
+        slug="ml-engineer", tracks__slug="zero-experience-6-months"
+    )
 
 
 def roadmap_for(user, *, weeks_ago: int = 3) -> Roadmap:

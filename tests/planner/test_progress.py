@@ -123,8 +123,15 @@ def test_projected_end_follows_the_actual_pace():
 
 
 def test_projected_end_rounds_up_to_a_whole_day():
-    tasks = [state(30, 0, 0, "done", 0), state(31, 1, 1)]
-    assert progress(tasks, 1).projected_end_date == day(3)
+    # 70 minutes in 7 days: 10 a day; 31 left -> 3.1, so 4 more days.
+    tasks = [state(70, 0, 0, "done", 0), state(31, 1, 1)]
+    assert progress(tasks, 7).projected_end_date == day(11)
+
+
+def test_in_the_first_week_the_pace_is_measured_over_a_whole_week():
+    # 60 minutes ticked on day 1 is 60 a week, not 60 a day: 420 left -> 49 more days.
+    tasks = [state(60, 0, 0, "done", 1), state(420, 1, 30)]
+    assert progress(tasks, 1).projected_end_date == day(50)
 
 
 def test_a_pace_too_slow_to_date_projects_the_last_representable_day():

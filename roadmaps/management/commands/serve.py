@@ -11,8 +11,6 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from gunicorn.app.base import BaseApplication
 
-from config.wsgi import application
-
 logger = logging.getLogger(__name__)
 
 
@@ -26,6 +24,10 @@ class WebServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        # Imported only now: WhiteNoise indexes the static files when the app is
+        # built, and they must be collected first (a fresh clone has none yet).
+        from config.wsgi import application
+
         return application
 
 
@@ -38,9 +40,11 @@ def run_periodic_jobs(stop: threading.Event, every_seconds: float) -> None:
     while not stop.wait(every_seconds):
         for entry in settings.CELERY_BEAT_SCHEDULE.values():
             try:
-                current_app.tasks[entry["task"]].apply()
+                outcome = current_app.tasks[entry["task"]].apply(throw=True).result
             except Exception:
                 logger.exception("periodic job %s failed", entry["task"])
+            else:
+                logger.info("periodic job %s done: %s", entry["task"], outcome)
             finally:
                 close_old_connections()
 
@@ -52,12 +56,18 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=1)
         parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument(
+            "--jobs-every",
+            type=float,
+            default=None,
+            help="seconds between runs of the periodic jobs in embedded mode (default: NUDGE_DISPATCH_EVERY_MINUTES)",
+        )
 
-    def handle(self, *args, bind: str, workers: int, threads: int, **options):
+    def handle(self, *args, bind: str, workers: int, threads: int, jobs_every: float | None, **options):
         call_command("collectstatic", "--noinput", verbosity=0)
         if settings.CELERY_TASK_ALWAYS_EAGER:
             stop = threading.Event()
-            every = settings.NUDGE_DISPATCH_EVERY_MINUTES * 60
+            every = jobs_every or settings.NUDGE_DISPATCH_EVERY_MINUTES * 60
             threading.Thread(target=run_periodic_jobs, args=(stop, every), daemon=True).start()
             self.stdout.write(f"Embedded mode: jobs run in-process, periodic jobs every {every}s.")
         self.stdout.write(f"Serving on http://{bind}/")
