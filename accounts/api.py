@@ -1,7 +1,5 @@
 """Sign-up, token login and the learner's profile."""
 
-import unicodedata
-
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -12,19 +10,16 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.models import Background, Profile, User, validate_study_days, validate_timezone
+from accounts.models import (
+    Background,
+    Profile,
+    User,
+    validate_display_text,
+    validate_study_days,
+    validate_timezone,
+)
 from roadmaps.api.catalog import CatalogSlugField
 from roadmaps.models import Skill
-
-
-def validate_display_text(value: str) -> None:
-    """Names are one line of text: control characters (newlines, escapes, NUL) are refused.
-
-    Format characters such as the zero-width joiner inside emoji, or right-to-left
-    marks, are text and stay.
-    """
-    if any(unicodedata.category(character) == "Cc" for character in value):
-        raise serializers.ValidationError("Control characters such as line breaks are not allowed.")
 
 
 class RegisterSerializer(serializers.Serializer):

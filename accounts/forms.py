@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from accounts import services
-from accounts.models import User
+from accounts.models import User, validate_display_text
 
 TAKEN_MESSAGE = "An account with this e-mail already exists. Log in or reset your password."
 
@@ -36,6 +36,7 @@ class SignupForm(forms.Form):
         label="Name",
         max_length=150,
         required=False,
+        validators=[validate_display_text],
         help_text="Optional: how we greet you in e-mails.",
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )

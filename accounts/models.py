@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -13,6 +14,16 @@ from django.db.models.functions import Lower
 
 MIN_WEEKLY_HOURS = 1
 MAX_WEEKLY_HOURS = 60
+
+
+def validate_display_text(value: str) -> None:
+    """Names are one line of text: control characters (newlines, escapes, NUL) are refused.
+
+    Format characters such as the zero-width joiner inside emoji, or right-to-left
+    marks, are text and stay.
+    """
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        raise ValidationError("Control characters such as line breaks are not allowed.")
 
 
 def validate_timezone(value: str) -> None:

@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roadmaps.tasks.dispatch_due_nudges",
         "schedule": crontab(minute=f"*/{NUDGE_DISPATCH_EVERY_MINUTES}"),
     },
+    "requeue-stalled-exports": {
+        "task": "roadmaps.tasks.requeue_stalled_exports",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Mail ---------------------------------------------------------------------

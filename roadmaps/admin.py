@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from roadmaps.catalog_services import catalog_changed
 from roadmaps.models import (
     CalendarExport,
     Milestone,
@@ -16,8 +17,24 @@ from roadmaps.models import (
 )
 
 
+class CatalogAdmin(admin.ModelAdmin):
+    """Every save or delete counts as a catalog change, for calendar feeds to follow."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        catalog_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalog_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalog_changed()
+
+
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(CatalogAdmin):
     list_display = ["name", "slug", "category"]
     list_filter = ["category"]
     search_fields = ["name", "slug"]
@@ -30,7 +47,7 @@ class RoleLevelInline(admin.TabularInline):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(CatalogAdmin):
     list_display = ["name", "slug", "category", "position"]
     list_filter = ["category"]
     search_fields = ["name", "slug", "mission"]
@@ -46,7 +63,7 @@ class PhaseInline(admin.TabularInline):
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(CatalogAdmin):
     list_display = ["name", "slug", "min_weeks", "max_weeks", "position"]
     search_fields = ["name", "slug", "audience"]
     filter_horizontal = ["roles"]
@@ -62,7 +79,7 @@ class MilestoneInline(admin.StackedInline):
 
 
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
+class PhaseAdmin(CatalogAdmin):
     list_display = ["title", "track", "order", "start_week", "end_week"]
     list_filter = ["track"]
     list_select_related = ["track"]
@@ -70,7 +87,7 @@ class PhaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(CatalogAdmin):
     list_display = ["title", "slug", "phase", "kind", "estimated_hours"]
     list_filter = ["kind", "phase__track"]
     list_select_related = ["phase__track"]

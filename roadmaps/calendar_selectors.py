@@ -6,10 +6,11 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, QuerySet, Subquery
 
 from roadmaps.calendar import TASK_COLUMNS, CalendarTask
-from roadmaps.models import CalendarExport, CalendarFeed, Milestone, Roadmap, Task
+from roadmaps.catalog_services import REVISION_ROW
+from roadmaps.models import CalendarExport, CalendarFeed, CatalogRevision, Milestone, Roadmap, Task
 from roadmaps.models.calendar import digest_feed_token
 
 # Archived roadmaps are shelved plans: they leave the feed (and come back, with
@@ -41,6 +42,7 @@ class FeedState:
     roadmaps_changed: datetime | None
     task_count: int
     tasks_changed: datetime | None
+    catalog_revision: int | None
 
 
 def feed_roadmaps(user_id: int) -> QuerySet[Roadmap]:
@@ -48,12 +50,16 @@ def feed_roadmaps(user_id: int) -> QuerySet[Roadmap]:
 
 
 def feed_state(user_id: int) -> FeedState:
-    """Counts and latest changes: a deletion lowers a count, any edit raises a time."""
+    """Counts and latest changes: a deletion lowers a count, any edit raises a time
+    or, for the catalog's role and skill names, the revision number."""
+    revision = CatalogRevision.objects.filter(pk=REVISION_ROW).values("number")[:1]
     totals = feed_roadmaps(user_id).aggregate(
         roadmap_count=Count("id", distinct=True),
         roadmaps_changed=Max("updated_at"),
         task_count=Count("tasks__id"),
         tasks_changed=Max("tasks__updated_at"),
+        # A scalar subquery inside the aggregate: still one query.
+        catalog_revision=Max(Subquery(revision)),
     )
     return FeedState(**totals)
 

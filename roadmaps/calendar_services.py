@@ -8,9 +8,12 @@ with a conditional update, so however often it runs the mail goes out once.
 
 from __future__ import annotations
 
+import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,9 +27,16 @@ from roadmaps import calendar, calendar_selectors
 from roadmaps.models import CalendarExport, CalendarFeed, Roadmap
 from roadmaps.models.calendar import digest_feed_token, new_feed_token
 
+logger = logging.getLogger(__name__)
+
 # A job that claimed an export and then died (worker killed) leaves it "sending";
 # after this long another run may claim it again.
 EXPORT_SEND_LEASE = timedelta(minutes=15)
+# A pending export untouched this long lost its job (the broker was down when it
+# was queued); longer than the longest pause between the job's retries.
+EXPORT_STALL = timedelta(minutes=15)
+# An export still unsent after this is failed, not sent: it is no longer what was asked for.
+EXPORT_EXPIRY = timedelta(days=1)
 # How long a feed's "first seen" time for its current version is remembered.
 FEED_VERSION_MEMORY = timedelta(days=180)
 
@@ -129,15 +139,56 @@ def roadmap_calendar(*, roadmap: Roadmap, tasks=None) -> bytes:
 
 
 def export_request(*, user, roadmap: Roadmap) -> CalendarExport:
-    """Store the request and queue the job once the row is committed."""
+    """Store the request and queue the job once the row is committed.
+
+    The row is the promise: if the broker cannot take the job now, the request
+    still stands and ``requeue_stalled_exports`` queues it later.
+    """
+    with transaction.atomic():
+        export = CalendarExport.objects.create(user=user, roadmap=roadmap)
+        export_ids = [str(export.id)]
+        # A lambda, not a partial: robust mode logs the callback's __qualname__.
+        transaction.on_commit(lambda: queue_export_jobs(export_ids), robust=True)
+    return export
+
+
+def queue_export_jobs(export_ids: list[str]) -> None:
     # Imported here: the task module imports this one.
     from roadmaps.tasks.exports import send_calendar_export
 
+    for export_id in export_ids:
+        send_calendar_export.delay(export_id)
+
+
+def requeue_stalled_exports(
+    *, now: datetime, enqueue: Callable[[list[str]], None] = queue_export_jobs, limit: int = 500
+) -> int:
+    """Queue again the exports whose job was lost; fail those too old to send.
+
+    Lost: pending and untouched for ``EXPORT_STALL`` (never queued, or its retry
+    vanished with the broker's data), or "sending" past its lease (the worker
+    died). A second job for a row is harmless: only one run wins the claim.
+    """
+    Status = CalendarExport.Status
+    stale = now - EXPORT_STALL
+    # A row "sending" within its lease belongs to a live job: never touched here.
+    unattended = Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=now - EXPORT_SEND_LEASE)
+    CalendarExport.objects.filter(unattended, created_at__lt=now - EXPORT_EXPIRY).update(
+        status=Status.FAILED, last_error="not sent within a day"
+    )
+    stalled = unattended & (Q(claimed_at__lt=stale) | Q(claimed_at__isnull=True, created_at__lt=stale))
+    ids = [
+        str(pk)
+        for pk in CalendarExport.objects.filter(stalled).order_by("created_at").values_list("pk", flat=True)[:limit]
+    ]
+    if not ids:
+        return 0
     with transaction.atomic():
-        export = CalendarExport.objects.create(user=user, roadmap=roadmap)
-        export_id = str(export.id)
-        transaction.on_commit(lambda: send_calendar_export.delay(export_id))
-    return export
+        # Touched rows count as fresh: the next sweep leaves them to this job.
+        CalendarExport.objects.filter(stalled, pk__in=ids).update(status=Status.PENDING, claimed_at=now)
+        transaction.on_commit(partial(enqueue, ids))
+    logger.warning("queued %d stalled calendar exports again", len(ids))
+    return len(ids)
 
 
 class ExportUndeliverable(Exception):
@@ -183,8 +234,9 @@ def export_claim(*, export_id: str, now: datetime) -> bool:
 
 
 def export_release(*, export_id: str, error: Exception) -> None:
+    """Back to pending for the job's retry; ``claimed_at`` keeps the time of this try."""
     CalendarExport.objects.filter(pk=export_id, status=CalendarExport.Status.SENDING).update(
-        status=CalendarExport.Status.PENDING, claimed_at=None, last_error=describe(error)
+        status=CalendarExport.Status.PENDING, last_error=describe(error)
     )
 
 

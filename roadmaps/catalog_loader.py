@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from roadmaps.catalog_services import catalog_changed
 from roadmaps.models import Milestone, Phase, Role, RoleLevel, Skill, Track
 
 DEFAULT_CATALOG_DIR = Path(settings.BASE_DIR) / "fixtures" / "catalog"
@@ -49,6 +50,8 @@ def load_catalog(directory: Path = DEFAULT_CATALOG_DIR) -> LoadReport:
     roles = {item["slug"]: _load_role(position, item, skills, report) for position, item in enumerate(data["roles"])}
     for position, item in enumerate(data["tracks"]):
         _load_track(position, item, roles, skills, report)
+    if report.changed:
+        catalog_changed()
     return report
 
 

@@ -14,6 +14,8 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -157,3 +159,26 @@ class CeleryWorker:
     def __exit__(self, *exc) -> None:
         self.stop()
         self.app.conf.task_default_queue = self.previous_queue
+
+
+@contextmanager
+def broker_unreachable(app) -> Iterator[None]:
+    """Point the app's producers at a closed loopback port, as if Redis were down.
+
+    Sending a task then fails for real (connection refused); on leaving, the
+    producers are rebuilt on the real broker.
+    """
+    previous = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    _drop_producer_pools(app)
+    try:
+        yield
+    finally:
+        app.conf.broker_url = previous
+        _drop_producer_pools(app)
+
+
+def _drop_producer_pools(app) -> None:
+    # Celery builds these lazily from broker_url; dropping them makes it build new ones.
+    app._pool = None
+    app.amqp._producer_pool = None

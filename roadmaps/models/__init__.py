@@ -1,11 +1,12 @@
 from .calendar import CalendarExport, CalendarFeed
-from .catalog import Milestone, MilestoneKind, Phase, Role, RoleLevel, Skill, Track
+from .catalog import CatalogRevision, Milestone, MilestoneKind, Phase, Role, RoleLevel, Skill, Track
 from .nudges import NudgeDelivery
 from .plans import Roadmap, Task
 
 __all__ = [
     "CalendarExport",
     "CalendarFeed",
+    "CatalogRevision",
     "Milestone",
     "MilestoneKind",
     "NudgeDelivery",

@@ -134,3 +134,17 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CatalogRevision(models.Model):
+    """A single row counting changes to the catalog.
+
+    Calendar feeds show role and skill names but store neither, so their ETag
+    includes this number: a curator's edit reaches every subscribed calendar.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Catalog revision {self.number}"

@@ -34,3 +34,9 @@ class CalendarExportTask(Task):
 def send_calendar_export(export_id: str) -> bool:
     """Idempotent: the export row is claimed before sending; True if this run sent it."""
     return calendar_services.export_send(export_id=export_id, now=timezone.now())
+
+
+@shared_task(name="roadmaps.tasks.requeue_stalled_exports", ignore_result=True)
+def requeue_stalled_exports() -> int:
+    """Run by Celery beat: exports whose job was lost are queued again."""
+    return calendar_services.requeue_stalled_exports(now=timezone.now())

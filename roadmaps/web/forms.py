@@ -7,7 +7,7 @@ from datetime import date
 from django import forms
 
 from accounts.forms import TimezoneField
-from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS, Background
+from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS, Background, validate_display_text
 from roadmaps import selectors, services
 from roadmaps.api.plans import MAX_DAYS_FROM_TODAY, MAX_TARGET_WEEKS
 from roadmaps.models import Role, Skill, Track
@@ -177,6 +177,7 @@ class SettingsForm(forms.Form):
         label="Name",
         max_length=150,
         required=False,
+        validators=[validate_display_text],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     background = forms.ChoiceField(

@@ -65,6 +65,7 @@ def test_a_taken_email_is_refused_on_the_form_whatever_its_case(client):
         ("password", "new@example.com", b"too similar"),
         ("email", "not-an-email", b"valid email"),
         ("timezone", "Mars/Olympus", b"Select a valid choice"),
+        ("name", "Ada\nLovelace", b"Control characters"),
     ],
 )
 def test_bad_sign_up_input_shows_the_error_and_stores_nothing(client, field, value, message):

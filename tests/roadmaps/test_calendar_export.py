@@ -203,6 +203,82 @@ def test_an_export_of_a_deleted_roadmap_sends_nothing(learner, plan, mailoutbox)
     assert mailoutbox == []
 
 
+# --- Lost jobs: the periodic sweep ----------------------------------------------------------
+
+
+def set_row(export, **fields) -> None:
+    CalendarExport.objects.filter(pk=export.pk).update(**fields)
+
+
+def sweep(now, django_capture_on_commit_callbacks) -> list[str]:
+    queued: list[str] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_services.requeue_stalled_exports(now=now, enqueue=queued.extend)
+    return queued
+
+
+def test_an_export_whose_job_never_reached_the_broker_is_queued_again_once(
+    learner, plan, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    lost = request_export(learner, plan)
+    set_row(lost, created_at=now - calendar_services.EXPORT_STALL - timedelta(minutes=1))
+    request_export(learner, plan)  # just asked for: its job is on its way
+
+    assert sweep(now, django_capture_on_commit_callbacks) == [str(lost.id)]
+    assert sweep(now + timedelta(minutes=1), django_capture_on_commit_callbacks) == []
+
+
+def test_a_requeued_export_is_mailed_once_however_many_jobs_it_has(
+    learner, plan, mailoutbox, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    lost = request_export(learner, plan)
+    set_row(lost, created_at=now - calendar_services.EXPORT_STALL - timedelta(minutes=1))
+    (export_id,) = sweep(now, django_capture_on_commit_callbacks)
+
+    send_calendar_export.apply(args=[export_id])
+    send_calendar_export.apply(args=[export_id])  # the original job, turning up late
+
+    assert len(mailoutbox) == 1
+    assert CalendarExport.objects.get(pk=export_id).status == "sent"
+
+
+def test_an_export_stuck_sending_past_its_lease_is_queued_again(learner, plan, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    stuck = request_export(learner, plan)
+    set_row(stuck, status="sending", claimed_at=now - calendar_services.EXPORT_SEND_LEASE - timedelta(minutes=1))
+
+    assert sweep(now, django_capture_on_commit_callbacks) == [str(stuck.id)]
+    stuck.refresh_from_db()
+    assert stuck.status == "pending"
+
+
+def test_exports_a_live_job_holds_or_will_retry_are_left_to_it(learner, plan, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    long_ago = now - timedelta(hours=1)
+    sending = request_export(learner, plan)
+    set_row(sending, created_at=long_ago, status="sending", claimed_at=now - timedelta(minutes=1))
+    waiting_for_retry = request_export(learner, plan)
+    set_row(waiting_for_retry, created_at=long_ago, claimed_at=now - timedelta(minutes=5))
+    sent = request_export(learner, plan)
+    set_row(sent, created_at=long_ago, status="sent")
+
+    assert sweep(now, django_capture_on_commit_callbacks) == []
+
+
+def test_an_export_unsent_after_a_day_is_failed_not_sent(learner, plan, mailoutbox, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    stale = request_export(learner, plan)
+    set_row(stale, created_at=now - calendar_services.EXPORT_EXPIRY - timedelta(minutes=1))
+
+    assert sweep(now, django_capture_on_commit_callbacks) == []
+    stale.refresh_from_db()
+    assert (stale.status, stale.last_error) == ("failed", "not sent within a day")
+    send_calendar_export.apply(args=[str(stale.id)])
+    assert mailoutbox == []
+
+
 # --- Against a real SMTP server ----------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from roadmaps import services
 from roadmaps.api import calendar as calendar_api
-from roadmaps.models import CalendarFeed, Roadmap
+from roadmaps.models import CalendarFeed, Roadmap, Skill
 from tests.factories import UserFactory
 from tests.roadmaps.calendar_data import (
     START,
@@ -338,6 +338,25 @@ def test_the_description_holds_milestone_hours_skills_and_a_link(plan, feed):
     link = f"http://localhost:8000/roadmaps/{plan.roadmap.id}/#task-{task.id}"
     assert link in description
     assert twin.url.value == link
+
+
+def test_a_curator_renaming_a_skill_in_the_admin_reaches_the_feed_with_a_new_etag(plan, feed):
+    before = Client().get(feed)
+    curator = Client()
+    curator.force_login(UserFactory(is_staff=True, is_superuser=True))
+    skill = Skill.objects.get(slug="sql")
+
+    saved = curator.post(
+        f"/admin/roadmaps/skill/{skill.pk}/change/",
+        {"name": "Structured Query Language", "slug": "sql", "category": skill.category, "description": ""},
+    )
+
+    assert saved.status_code == 302
+    after = Client().get(feed, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    twin = vobject_events(after.content)[task_uid(plan.tasks[0])]
+    assert "Skills: Python, Structured Query Language" in twin.description.value
 
 
 def test_milestone_due_dates_and_phase_ends_are_events_too(plan, feed):

@@ -8,12 +8,15 @@ database from its own connection, so the tests commit their data.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from roadmaps import calendar_services
 from roadmaps.models import CalendarExport
 from tests.roadmaps.calendar_data import icalendar_events, roadmap_with_tasks, vobject_events
-from tests.servers import CeleryWorker, SmtpServer
+from tests.servers import CeleryWorker, SmtpServer, broker_unreachable
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -81,3 +84,29 @@ def test_a_refused_delivery_is_retried_and_arrives_exactly_once(learner, learner
     assert inbox.refused == 1
     time.sleep(1.0)  # a duplicate would arrive right behind the first
     assert len(inbox.messages) == 1
+
+
+def test_an_export_asked_for_while_the_broker_is_down_is_mailed_once_the_sweep_requeues_it(
+    learner, learner_client, inbox
+):
+    from config import celery_app
+
+    plan = roadmap_with_tasks(learner, tasks=3)
+
+    with broker_unreachable(celery_app):
+        response = learner_client.post(f"/api/roadmaps/{plan.roadmap.id}/export/")
+
+    assert response.status_code == 202
+    export_id = response.json()["id"]
+    assert CalendarExport.objects.get(pk=export_id).status == "pending"
+    time.sleep(1.0)
+    assert inbox.messages == []
+
+    # The periodic sweep, once the row has waited longer than a job's retries could.
+    later = timezone.now() + calendar_services.EXPORT_STALL + timedelta(minutes=1)
+    assert calendar_services.requeue_stalled_exports(now=later) == 1
+
+    assert wait_until_sent(export_id).attempts == 1
+    time.sleep(1.0)  # a duplicate would arrive right behind the first
+    (message,) = inbox.messages
+    assert message["To"] == learner.email

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from roadmaps.catalog_loader import load_catalog, read_catalog
-from roadmaps.models import Milestone, Phase, Role, RoleLevel, Skill, Track
+from roadmaps.models import CatalogRevision, Milestone, Phase, Role, RoleLevel, Skill, Track
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,7 @@ def test_loading_twice_changes_nothing(loaded):
         return [
             list(model.objects.order_by("pk").values()) for model in (Skill, Role, RoleLevel, Track, Phase, Milestone)
         ] + [
+            list(CatalogRevision.objects.values()),
             sorted(Milestone.prerequisites.through.objects.values_list("from_milestone_id", "to_milestone_id")),
             sorted(Role.essential_skills.through.objects.values_list("role_id", "skill_id")),
             sorted(Track.roles.through.objects.values_list("track_id", "role_id")),
@@ -102,3 +103,17 @@ def test_a_milestone_removed_from_the_fixture_is_removed_on_reload(loaded, tmp_p
     load_catalog(tmp_path)
 
     assert not Milestone.objects.filter(slug=removed["slug"]).exists()
+
+
+def test_a_load_that_changes_the_catalog_counts_one_revision(loaded, tmp_path):
+    import json
+
+    revision = CatalogRevision.objects.get().number
+    data = read_catalog()
+    data["skills"][0]["name"] += " (renamed)"
+    for name, items in data.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(items))
+
+    load_catalog(tmp_path)
+
+    assert CatalogRevision.objects.get().number == revision + 1

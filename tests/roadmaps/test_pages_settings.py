@@ -86,6 +86,7 @@ def test_turning_the_weekly_email_off_shows_it_off(client, learner):
         ("study_days", ["8"], "Select a valid choice"),
         ("nudge_hour", "24", "Select a valid choice"),
         ("background", "astronaut", "Select a valid choice"),
+        ("name", "Ada\x1b[31m", "Control characters"),
     ],
 )
 def test_bad_settings_show_the_error_and_change_nothing(client, learner, field, value, message):
@@ -96,6 +97,8 @@ def test_bad_settings_show_the_error_and_change_nothing(client, learner, field, 
     learner.profile.refresh_from_db()
     assert learner.profile.timezone == "UTC"
     assert learner.profile.weekly_hours == 10
+    learner.refresh_from_db()
+    assert "\x1b" not in learner.name
 
 
 def test_settings_need_a_login(db):
