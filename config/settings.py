@@ -176,7 +176,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# An unacknowledged job (its worker died) goes back on the queue after visibility_timeout seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={"visibility_timeout": 3600})
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 NUDGE_DISPATCH_EVERY_MINUTES = env.int("NUDGE_DISPATCH_EVERY_MINUTES", default=5)
 CELERY_BEAT_SCHEDULE = {

@@ -7,6 +7,7 @@ must commit their data (``@pytest.mark.django_db(transaction=True)``).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -41,7 +42,15 @@ class SmtpInbox:
     messages: list[EmailMessage] = field(default_factory=list)
     refuse_next: int = 0
     refused: int = 0
+    # While set, the server holds every RCPT command unanswered: a sender is stuck mid-send.
+    hold_recipients: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        while self.hold_recipients.is_set():
+            await asyncio.sleep(0.05)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:

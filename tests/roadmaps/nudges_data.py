@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from roadmaps.models import NudgeDelivery, Roadmap
 from roadmaps.nudges import dispatch_due_nudges
@@ -130,3 +132,29 @@ def run_dispatch(eager_celery, django_capture_on_commit_callbacks, time_machine)
             return dispatch_due_nudges(now=now, **options)
 
     return run
+
+
+def learner_due_this_hour():
+    """A learner whose weekly slot is the start of the current hour, in UTC (for tests on the real clock)."""
+    now = timezone.now()
+    user = UserFactory(
+        name="Grace",
+        profile__timezone="UTC",
+        profile__nudge_weekday=now.isoweekday(),
+        profile__nudge_hour=now.hour,
+    )
+    user.profile.next_nudge_at = now.replace(minute=0, second=0, microsecond=0)
+    user.profile.save(update_fields=["next_nudge_at"])
+    roadmap_for(user, start=now.date() - timedelta(weeks=2), tasks=8)
+    return user
+
+
+def wait_for_delivery(user, status: str, timeout: float = 30.0) -> NudgeDelivery:
+    """This week's delivery of ``user`` once a worker has brought it to ``status``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        delivery = NudgeDelivery.objects.filter(user=user).first()
+        if delivery and delivery.status == status:
+            return delivery
+        time.sleep(0.1)
+    raise AssertionError(f"nudge of {user} not {status} after {timeout}s: {delivery and delivery.status}")

@@ -9,7 +9,6 @@ real clock, so the learners here are due in the current hour.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,8 +17,7 @@ from django.utils import timezone
 
 from roadmaps.models import NudgeDelivery
 from roadmaps.nudges import dispatch_due_nudges
-from tests.factories import UserFactory
-from tests.roadmaps.nudges_data import refresh_profile, roadmap_for
+from tests.roadmaps.nudges_data import learner_due_this_hour, refresh_profile, wait_for_delivery
 from tests.servers import CeleryWorker, SmtpServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -48,33 +46,8 @@ def inbox(worker, mail_server):
     return mail_server.inbox
 
 
-def learner_due_now():
-    """A learner whose weekly slot is the start of the current hour, in UTC."""
-    now = timezone.now()
-    user = UserFactory(
-        name="Grace",
-        profile__timezone="UTC",
-        profile__nudge_weekday=now.isoweekday(),
-        profile__nudge_hour=now.hour,
-    )
-    user.profile.next_nudge_at = now.replace(minute=0, second=0, microsecond=0)
-    user.profile.save(update_fields=["next_nudge_at"])
-    roadmap_for(user, start=now.date() - timedelta(weeks=2), tasks=8)
-    return user
-
-
-def wait_until_sent(user, timeout: float = 30.0) -> NudgeDelivery:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        delivery = NudgeDelivery.objects.get(user=user)
-        if delivery.status == NudgeDelivery.Status.SENT:
-            return delivery
-        time.sleep(0.1)
-    raise AssertionError(f"nudge still {delivery.status} after {timeout}s: {delivery.last_error}")
-
-
 def test_a_dispatched_nudge_is_mailed_by_the_worker_with_a_working_unsubscribe_link(inbox):
-    learner = learner_due_now()
+    learner = learner_due_this_hour()
 
     result = dispatch_due_nudges(now=timezone.now())
 
@@ -90,7 +63,7 @@ def test_a_dispatched_nudge_is_mailed_by_the_worker_with_a_working_unsubscribe_l
     assert "Hello Grace," in text
     assert f"Unsubscribe: {link.strip('<>')}" in text
     assert "<p>Hello Grace,</p>" in html
-    assert wait_until_sent(learner).attempts == 1
+    assert wait_for_delivery(learner, NudgeDelivery.Status.SENT).attempts == 1
 
     response = Client(enforce_csrf_checks=True).post(
         urlsplit(link.strip("<>")).path,
@@ -104,12 +77,12 @@ def test_a_dispatched_nudge_is_mailed_by_the_worker_with_a_working_unsubscribe_l
 
 
 def test_a_refused_nudge_is_retried_by_the_worker_and_arrives_exactly_once(inbox):
-    learner = learner_due_now()
+    learner = learner_due_this_hour()
     inbox.refuse_next = 1  # "451 Try again later" to the first try
 
     dispatch_due_nudges(now=timezone.now())
 
-    delivery = wait_until_sent(learner)
+    delivery = wait_for_delivery(learner, NudgeDelivery.Status.SENT)
     assert delivery.attempts == 2
     assert "451" in delivery.last_error  # kept from the refused try
     assert inbox.refused == 1
