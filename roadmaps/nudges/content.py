@@ -58,9 +58,12 @@ def nudge_context(delivery: NudgeDelivery, tasks: Sequence[Task]) -> dict:
         for task in tasks
         if task.is_finished and task.completed_at and week_ago <= task.completed_at.astimezone(zone).date() < today
     ]
-    due_this_week = sorted(
-        (t for t in tasks if not t.is_finished and today <= t.due_date < today + timedelta(days=7)),
-        key=lambda task: (task.due_date, task.sequence),
+    # Everything the plan has the learner working on this week, including a task
+    # that starts now and is due later; overdue tasks have their own list.
+    week_end = today + timedelta(days=7)
+    planned_this_week = sorted(
+        (t for t in tasks if not t.is_finished and t.start_date < week_end and t.due_date >= today),
+        key=lambda task: (task.start_date, task.sequence),
     )
     overdue = [tasks[index] for index in progress.overdue_task_indexes]
     return {
@@ -76,7 +79,7 @@ def nudge_context(delivery: NudgeDelivery, tasks: Sequence[Task]) -> dict:
         "streak_weeks": progress.streak_weeks,
         "projected_end_date": progress.projected_end_date,
         "finished_last_week": short_list(finished_last_week),
-        "due_this_week": short_list(due_this_week),
+        "planned_this_week": short_list(planned_this_week),
         "overdue": short_list(sorted(overdue, key=lambda task: (task.due_date, task.sequence))),
         **links(delivery),
     }

@@ -61,7 +61,11 @@ def test_an_on_track_learner_hears_so_in_the_subject_and_sees_the_week_ahead(run
     assert "You are on track with your ML Engineer plan: 50% done" in text
     assert "Progress: 50% (6.0 of 12.0 hours)" in text
     assert "Finished in the last 7 days:\n  - Task C\n" in text
-    assert "Due in the next 7 days:\n  - Task D (due Thu 19 Nov)\n  - Task E (due Sun 22 Nov)\n" in text
+    assert (
+        "On your plan for the next 7 days:\n"
+        "  - Task D (Tue 17 Nov – Thu 19 Nov)\n"
+        "  - Task E (Fri 20 Nov – Sun 22 Nov)\n"
+    ) in text
     assert "Task F" not in text
     assert "Overdue" not in text
     assert "Re-plan" not in text
@@ -108,7 +112,7 @@ def test_a_learner_who_finished_is_congratulated(run_dispatch):
 
     assert message.subject == "Week 3: 100% done, you finished your ML Engineer roadmap"
     assert "You finished your ML Engineer roadmap (ML Foundations): every task is done." in (message.body)
-    assert "Due in the next 7 days" not in message.body
+    assert "On your plan for the next 7 days" not in message.body
     assert "Re-plan" not in message.body
     assert "<strong>You finished your ML Engineer roadmap</strong>" in html
 
@@ -163,3 +167,16 @@ def test_the_names_in_a_nudge_are_escaped_in_html(run_dispatch):
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)</script>" in message.body  # plain text is not HTML
+
+
+def test_a_task_that_starts_this_week_and_is_due_later_is_on_this_week_s_list(run_dispatch):
+    learner = nudge_learner(now=SIGN_UP, roadmap=False, name="Ada")
+    roadmap = roadmap_for(learner, tasks=0)
+    add_task(roadmap, "Task A", D(2026, 11, 2), D(2026, 11, 13), done_at=utc(2026, 11, 12, 18))
+    add_task(roadmap, "Long task", D(2026, 11, 21), D(2026, 12, 2))
+
+    message, html = nudge_for(learner, run_dispatch)
+
+    assert "On your plan for the next 7 days:\n  - Long task (Sat 21 Nov – Wed 2 Dec)\n" in message.body
+    assert "Nothing is planned" not in message.body
+    assert "<li>Long task <span" in html
