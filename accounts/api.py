@@ -18,7 +18,7 @@ from accounts.models import (
     validate_study_days,
     validate_timezone,
 )
-from roadmaps.api.catalog import CatalogSlugField
+from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Skill
 
 

@@ -45,7 +45,8 @@ from django.test import Client  # noqa: E402
 from icalendar import Calendar, Event, vDuration  # noqa: E402
 
 from accounts.models import Profile, User  # noqa: E402
-from roadmaps import calendar, calendar_services  # noqa: E402
+from roadmaps.calendar import ics  # noqa: E402
+from roadmaps.calendar import services as calendar_services  # noqa: E402
 from roadmaps.models import Milestone, Phase, Roadmap, Role, Skill, Task, Track  # noqa: E402
 
 TASKS = 1000
@@ -141,13 +142,13 @@ def python_value(value):
 def floor_build(options, name: str, plain: list[list[tuple]]) -> bytes:
     """The same events with icalendar alone: no database, no Django, no formatting."""
     cal = Calendar()
-    cal.add("prodid", calendar.PRODID)
+    cal.add("prodid", ics.PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("name", name)
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-caldesc", calendar.CALENDAR_DESCRIPTION)
+    cal.add("x-wr-caldesc", ics.CALENDAR_DESCRIPTION)
     cal.add("x-wr-timezone", options.timezone)
     cal.add("refresh-interval", options.refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(options.refresh))

@@ -28,8 +28,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 import planner  # noqa: E402
 from accounts.services import get_or_create_api_token, user_register  # noqa: E402
-from roadmaps import planning, selectors  # noqa: E402
-from roadmaps.catalog_loader import load_catalog  # noqa: E402
+from roadmaps.catalog import selectors as catalog_selectors  # noqa: E402
+from roadmaps.catalog.loader import load_catalog  # noqa: E402
+from roadmaps.plans import planning  # noqa: E402
 
 START = date(2026, 1, 5)
 HORIZON_HOURS = 8 * 52 * 10
@@ -81,7 +82,7 @@ def scaled(spec: planner.TrackSpec, factor: int) -> planner.TrackSpec:
 def main() -> None:
     call_command("migrate", verbosity=0)
     load_catalog()
-    tracks = list(selectors.tracks_with_milestones())
+    tracks = list(catalog_selectors.tracks_with_milestones())
     print(f"{'track':45} {'tasks':>6} {'median ms':>10} {'us/task':>8}")
     for track in tracks:
         spec = planning.track_spec(track)

@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("planner")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Each feature package keeps its jobs in its own tasks.py.
+app.autodiscover_tasks(["roadmaps.calendar", "roadmaps.nudges"])

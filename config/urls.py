@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from roadmaps import health
-from roadmaps.api import calendar as calendar_api
+from roadmaps.calendar import api as calendar_api
 from roadmaps.nudges import views as nudge_views
 
 api_patterns = [

@@ -1,25 +1,27 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from roadmaps.api import calendar, catalog, plans
+from roadmaps.calendar import api as calendar_api
+from roadmaps.catalog import api as catalog_api
+from roadmaps.plans import api as plans_api
 
 # Path converters rather than regexes: ids are <int:pk> and slugs <slug:slug>, in the URLs and the schema alike.
 router = SimpleRouter(use_regex_path=False)
-router.register("roles", catalog.RoleViewSet, basename="role")
-router.register("tracks", catalog.TrackViewSet, basename="track")
-router.register("skills", catalog.SkillViewSet, basename="skill")
-router.register("roadmaps", plans.RoadmapViewSet, basename="roadmap")
-router.register("tasks", plans.TaskViewSet, basename="task")
+router.register("roles", catalog_api.RoleViewSet, basename="role")
+router.register("tracks", catalog_api.TrackViewSet, basename="track")
+router.register("skills", catalog_api.SkillViewSet, basename="skill")
+router.register("roadmaps", plans_api.RoadmapViewSet, basename="roadmap")
+router.register("tasks", plans_api.TaskViewSet, basename="task")
 
 calendar_patterns = [
-    path("calendar/", calendar.FeedView.as_view(), name="calendar"),
-    path("calendar/rotate/", calendar.FeedRotateView.as_view(), name="calendar-rotate"),
+    path("calendar/", calendar_api.FeedView.as_view(), name="calendar"),
+    path("calendar/rotate/", calendar_api.FeedRotateView.as_view(), name="calendar-rotate"),
     path(
         "roadmaps/<int:pk>/calendar.ics",
-        calendar.RoadmapCalendarView.as_view(),
+        calendar_api.RoadmapCalendarView.as_view(),
         name="roadmap-calendar",
     ),
-    path("roadmaps/<int:pk>/export/", calendar.RoadmapExportView.as_view(), name="roadmap-export"),
+    path("roadmaps/<int:pk>/export/", calendar_api.RoadmapExportView.as_view(), name="roadmap-export"),
 ]
 
 # The calendar paths come first: they must win over the router's patterns.

@@ -2,7 +2,10 @@
 
 from django.urls import path
 
-from roadmaps.web import calendar_page, dashboard, home, onboarding, roadmap_page, settings_page
+from roadmaps.calendar import views as calendar_page
+from roadmaps.plans.views import dashboard, onboarding
+from roadmaps.plans.views import roadmap as roadmap_page
+from roadmaps.web import home, settings_page
 
 urlpatterns = [
     path("", home.home, name="home"),

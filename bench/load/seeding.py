@@ -2,8 +2,8 @@
 
 Imported by ``run_load_test.py`` once Django is set up on the load database.
 Each learner gets a profile and an API token (``accounts.services``), one
-dated roadmap (``roadmaps.services``) and a calendar feed
-(``roadmaps.calendar_services``). Nothing here writes task rows by hand.
+dated roadmap (``roadmaps.plans.services``) and a calendar feed
+(``roadmaps.calendar.services``). Nothing here writes task rows by hand.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from django.contrib.auth.hashers import make_password
 
 from accounts import services as account_services
 from accounts.models import User
-from roadmaps import calendar_services, selectors, services
+from roadmaps.calendar import services as calendar_services
+from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.models import Role, Track
+from roadmaps.plans import selectors, services
 
 EMAIL_DOMAIN = "load.invalid"
 # Learners live around the world: the dashboards and feeds compute "today" per zone.
@@ -42,7 +44,7 @@ def roadmap_choices(today: date) -> list[RoadmapChoice]:
     choices = []
     for role_slug, track_slug in ROADMAP_CHOICES:
         role = Role.objects.get(slug=role_slug)
-        track = selectors.tracks_with_milestones().get(slug=track_slug)
+        track = catalog_selectors.tracks_with_milestones().get(slug=track_slug)
         choices.append(RoadmapChoice(role, track, fitting_weekly_hours(role, track, today)))
     return choices
 

@@ -17,9 +17,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from roadmaps import calendar, calendar_selectors, calendar_services, selectors
+from roadmaps.calendar import ics
+from roadmaps.calendar import selectors as calendar_selectors
+from roadmaps.calendar import services as calendar_services
 from roadmaps.models import CalendarExport
 from roadmaps.models.calendar import digest_feed_token
+from roadmaps.plans import selectors
 
 CALENDAR_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="text/calendar (RFC 5545)")
 
@@ -124,7 +127,7 @@ class PublicFeedView(APIView):
         )
         if response is None:
             body = calendar_services.feed_body(feed=feed)
-            response = HttpResponse(body, content_type=calendar.CONTENT_TYPE)
+            response = HttpResponse(body, content_type=ics.CONTENT_TYPE)
         response["ETag"] = version.etag
         response["Last-Modified"] = http_date(version.last_modified.timestamp())
         response["Cache-Control"] = f"private, max-age={settings.FEED_REFRESH_MINUTES * 60}"
@@ -152,9 +155,9 @@ class RoadmapCalendarView(APIView):
     def get(self, request, pk: int):
         roadmap = get_object_or_404(calendar_selectors.roadmaps_for_calendar(request.user), pk=pk)
         body = calendar_services.roadmap_calendar(roadmap=roadmap)
-        response = HttpResponse(body, content_type=calendar.CONTENT_TYPE)
+        response = HttpResponse(body, content_type=ics.CONTENT_TYPE)
         response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=calendar.calendar_filename(roadmap)
+            as_attachment=True, filename=ics.calendar_filename(roadmap)
         )
         response["Cache-Control"] = "private, no-cache"
         return response

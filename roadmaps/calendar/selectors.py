@@ -8,8 +8,8 @@ from datetime import datetime
 
 from django.db.models import Count, Max, QuerySet, Subquery
 
-from roadmaps.calendar import TASK_COLUMNS, CalendarTask
-from roadmaps.catalog_services import REVISION_ROW
+from roadmaps.calendar.ics import TASK_COLUMNS, CalendarTask
+from roadmaps.catalog.services import REVISION_ROW
 from roadmaps.models import CalendarExport, CalendarFeed, CatalogRevision, Milestone, Roadmap, Task
 from roadmaps.models.calendar import digest_feed_token
 

@@ -23,7 +23,9 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from roadmaps import calendar, calendar_selectors
+from roadmaps import jobs
+from roadmaps.calendar import ics
+from roadmaps.calendar import selectors as calendar_selectors
 from roadmaps.models import CalendarExport, CalendarFeed, Roadmap
 from roadmaps.models.calendar import digest_feed_token, new_feed_token
 
@@ -31,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # A job that claimed an export and then died (worker killed) leaves it "sending";
 # after this long another run may claim it again.
+# The Celery name of the job that sends one export (roadmaps/calendar/tasks.py).
+SEND_EXPORT_JOB = "roadmaps.tasks.send_calendar_export"
 EXPORT_SEND_LEASE = timedelta(minutes=15)
 # A pending export untouched this long lost its job (the broker was down when it
 # was queued); longer than the longest pause between the job's retries.
@@ -77,9 +81,9 @@ def feed_urls(feed: CalendarFeed) -> dict[str, str]:
     return {"feed_url": feed_url, "webcal_url": f"webcal://{address}"}
 
 
-def calendar_options(user) -> calendar.CalendarOptions:
+def calendar_options(user) -> ics.CalendarOptions:
     profile = getattr(user, "profile", None)
-    return calendar.CalendarOptions(
+    return ics.CalendarOptions(
         site_url=settings.SITE_URL,
         timezone=profile.timezone if profile else settings.TIME_ZONE,
         refresh=timedelta(minutes=settings.FEED_REFRESH_MINUTES),
@@ -102,14 +106,12 @@ def feed_version(*, feed: CalendarFeed, now: datetime) -> FeedVersion:
     """
     options = calendar_options(feed.user)
     state = calendar_selectors.feed_state(feed.user_id)
-    etag = calendar.content_etag(
-        feed.token_digest, options.site_url, options.timezone, options.refresh, *astuple(state)
-    )
+    etag = ics.content_etag(feed.token_digest, options.site_url, options.timezone, options.refresh, *astuple(state))
     key = feed_version_key(feed)
     known = cache.get(key)
     if known is not None and known[0] == etag:
         return FeedVersion(etag=etag, last_modified=known[1])
-    last_modified = calendar.last_modified_after(known[1] if known else None, now)
+    last_modified = ics.last_modified_after(known[1] if known else None, now)
     cache.set(key, (etag, last_modified), FEED_VERSION_MEMORY.total_seconds())
     return FeedVersion(etag=etag, last_modified=last_modified)
 
@@ -125,14 +127,14 @@ def forget_feed_version(feed: CalendarFeed) -> None:
 def feed_body(*, feed: CalendarFeed) -> bytes:
     roadmaps = calendar_selectors.roadmaps_for_feed(feed.user_id)
     tasks = calendar_selectors.calendar_tasks([roadmap.id for roadmap in roadmaps])
-    return calendar.build_calendar(roadmaps, tasks, calendar_options(feed.user))
+    return ics.build_calendar(roadmaps, tasks, calendar_options(feed.user))
 
 
 def roadmap_calendar(*, roadmap: Roadmap, tasks=None) -> bytes:
     """One roadmap as .ics; expects ``calendar_selectors.roadmaps_for_calendar``."""
     if tasks is None:
         tasks = calendar_selectors.calendar_tasks([roadmap.id])
-    return calendar.build_calendar([roadmap], tasks, calendar_options(roadmap.user))
+    return ics.build_calendar([roadmap], tasks, calendar_options(roadmap.user))
 
 
 # --- Exports --------------------------------------------------------------------
@@ -153,11 +155,8 @@ def export_request(*, user, roadmap: Roadmap) -> CalendarExport:
 
 
 def queue_export_jobs(export_ids: list[str]) -> None:
-    # Imported here: the task module imports this one.
-    from roadmaps.tasks.exports import send_calendar_export
-
     for export_id in export_ids:
-        send_calendar_export.delay(export_id)
+        jobs.enqueue(SEND_EXPORT_JOB, export_id)
 
 
 def requeue_stalled_exports(
@@ -269,7 +268,7 @@ def export_message(*, export_id: str) -> EmailMultiAlternatives:
         "roadmap": roadmap,
         "task_count": len(tasks),
         "roadmap_url": f"{settings.SITE_URL}/roadmaps/{roadmap.id}/",
-        "filename": calendar.calendar_filename(roadmap),
+        "filename": ics.calendar_filename(roadmap),
     }
     message = EmailMultiAlternatives(
         subject=f"Your {roadmap.role.name} roadmap calendar",
@@ -277,6 +276,6 @@ def export_message(*, export_id: str) -> EmailMultiAlternatives:
         to=[export.user.email],
     )
     message.attach_alternative(render_to_string("roadmaps/email/calendar_export.html", context), "text/html")
-    ics = roadmap_calendar(roadmap=roadmap, tasks=tasks)
-    message.attach(context["filename"], ics, "text/calendar")
+    body = roadmap_calendar(roadmap=roadmap, tasks=tasks)
+    message.attach(context["filename"], body, "text/calendar")
     return message

@@ -7,7 +7,7 @@ import smtplib
 from celery import Task, shared_task
 from django.utils import timezone
 
-from roadmaps import calendar_services
+from roadmaps.calendar import services as calendar_services
 
 # Transient SMTP replies (4xx) and network trouble; ``export_send`` decides which
 # errors are transient and re-raises only those, so these are what get retried.
@@ -22,7 +22,7 @@ class CalendarExportTask(Task):
 
 
 @shared_task(
-    name="roadmaps.tasks.send_calendar_export",
+    name=calendar_services.SEND_EXPORT_JOB,
     base=CalendarExportTask,
     autoretry_for=RETRIED_ERRORS,
     retry_backoff=5,  # 5, 10, 20, 40, 80, 160 s at most, with full jitter

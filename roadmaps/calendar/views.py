@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from roadmaps import calendar_services, selectors
+from roadmaps.calendar import services as calendar_services
 from roadmaps.models import CalendarFeed
+from roadmaps.plans import selectors
 
 
 @login_required

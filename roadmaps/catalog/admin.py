@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from roadmaps.catalog_services import catalog_changed
+from roadmaps.catalog.services import catalog_changed
 from roadmaps.models import (
     CalendarExport,
     Milestone,

@@ -6,7 +6,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.relations import MANY_RELATION_KWARGS
 
-from roadmaps import selectors
+from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.models import Milestone, Phase, Role, RoleLevel, Skill, Track
 
 MAX_SLUGS_IN_A_LIST = 200  # the whole catalog has far fewer skills; each one is a lookup
@@ -147,7 +147,7 @@ class RoleViewSet(CatalogViewSet):
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return selectors.roles_with_details()
+            return catalog_selectors.roles_with_details()
         return Role.objects.all()
 
 
@@ -157,7 +157,7 @@ class TrackViewSet(CatalogViewSet):
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return selectors.tracks_with_milestones()
+            return catalog_selectors.tracks_with_milestones()
         return Track.objects.all()
 
 

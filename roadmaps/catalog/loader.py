@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from roadmaps.catalog_services import catalog_changed
+from roadmaps.catalog.services import catalog_changed
 from roadmaps.models import Milestone, Phase, Role, RoleLevel, Skill, Track
 
 DEFAULT_CATALOG_DIR = Path(settings.BASE_DIR) / "fixtures" / "catalog"

@@ -17,9 +17,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from roadmaps import planning
 from roadmaps.models import NudgeDelivery, Task
 from roadmaps.nudges.unsubscribe import unsubscribe_url
+from roadmaps.plans import planning
 
 # Longer lists end with "and N more": a nudge is read in seconds.
 LIST_LIMIT = 6

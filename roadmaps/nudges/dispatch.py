@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Profile
+from roadmaps import jobs
 from roadmaps.models import NudgeDelivery, Roadmap
 from roadmaps.nudges import schedule
 
@@ -35,6 +36,8 @@ DEFAULT_BATCH_SIZE = 500
 # Ids per send job: enough to share one SMTP connection, few enough that a
 # retry or a redelivered job repeats little work.
 SEND_CHUNK = 25
+# The Celery name of the job that sends a chunk of deliveries (roadmaps/nudges/tasks.py).
+SEND_NUDGES_JOB = "roadmaps.tasks.send_nudges"
 # A completed roadmap earns one last "you finished" nudge if it was completed
 # this close before the slot (a week, plus the DST hour and some slack).
 FINISHED_WINDOW = timedelta(days=8)
@@ -52,9 +55,7 @@ class DispatchResult:
 
 
 def queue_send_jobs(delivery_ids: list[int]) -> None:
-    from roadmaps.tasks.nudges import send_nudges  # the task module imports this package
-
-    send_nudges.delay(delivery_ids)
+    jobs.enqueue(SEND_NUDGES_JOB, delivery_ids)
 
 
 def dispatch_due_nudges(

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from roadmaps import nudges
+from roadmaps.nudges.dispatch import SEND_NUDGES_JOB
 from roadmaps.nudges.schedule import MAX_RETRIES
 
 
@@ -22,7 +23,7 @@ def dispatch_due_nudges() -> int:
 
 @shared_task(
     bind=True,
-    name="roadmaps.tasks.send_nudges",
+    name=SEND_NUDGES_JOB,
     acks_late=True,
     max_retries=MAX_RETRIES,
     ignore_result=True,

@@ -11,10 +11,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS
-from roadmaps import planning, selectors, services
-from roadmaps.api.catalog import CatalogSlugField
+from roadmaps.catalog import selectors as catalog_selectors
+from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Roadmap, Role, Skill, Task, Track
 from roadmaps.models.plans import TaskStatus
+from roadmaps.plans import planning, selectors, services
 
 MAX_DAYS_FROM_TODAY = 366
 MAX_TARGET_WEEKS = 520
@@ -145,7 +146,7 @@ class RoadmapCreateSerializer(serializers.Serializer):
         known = data.get("known_skills")
         return services.PlanInputs(
             role=data["role"],
-            track=selectors.tracks_with_milestones().get(pk=data["track"].pk),
+            track=catalog_selectors.tracks_with_milestones().get(pk=data["track"].pk),
             start_date=data["start_date"],
             weekly_hours=data.get("weekly_hours") or profile.weekly_hours,
             study_days=sorted(set(data.get("study_days") or profile.study_days)),

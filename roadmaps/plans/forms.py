@@ -8,10 +8,11 @@ from django import forms
 
 from accounts.forms import TimezoneField
 from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS, Background, validate_display_text
-from roadmaps import selectors, services
-from roadmaps.api.plans import MAX_DAYS_FROM_TODAY, MAX_TARGET_WEEKS
+from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.models import Role, Skill, Track
 from roadmaps.models.plans import TaskStatus
+from roadmaps.plans import services
+from roadmaps.plans.api import MAX_DAYS_FROM_TODAY, MAX_TARGET_WEEKS
 
 WEEKDAYS = [
     (1, "Monday"),
@@ -118,7 +119,7 @@ class PlanForm(SkillsStepForm):
         data = self.cleaned_data
         return services.PlanInputs(
             role=data["role"],
-            track=selectors.tracks_with_milestones().get(pk=data["track"].pk),
+            track=catalog_selectors.tracks_with_milestones().get(pk=data["track"].pk),
             start_date=data["start_date"],
             weekly_hours=data["weekly_hours"],
             study_days=data["study_days"],

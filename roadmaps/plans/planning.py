@@ -11,7 +11,7 @@ from roadmaps.models.plans import FINISHED_STATUSES
 
 
 def track_spec(track: Track) -> planner.TrackSpec:
-    """Expects a track from ``selectors.tracks_with_milestones``: no query per milestone."""
+    """Expects a track from ``catalog.selectors.tracks_with_milestones``: no query per milestone."""
     phases = tuple(
         planner.PhaseSpec(
             order=phase.order,

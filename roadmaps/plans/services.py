@@ -11,9 +11,9 @@ from django.db.models import F
 import planner
 from accounts import services as account_services
 from accounts.models import Profile
-from roadmaps import planning, selectors
 from roadmaps.models import Roadmap, Role, Task, Track
 from roadmaps.models.plans import FINISHED_STATUSES
+from roadmaps.plans import planning, selectors
 
 
 class PlanRejected(Exception):

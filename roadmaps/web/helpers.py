@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import Profile
-from roadmaps import services
+from roadmaps.plans import services
 
 
 def learner_profile(request: HttpRequest) -> Profile:

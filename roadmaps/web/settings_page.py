@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts import services as account_services
-from roadmaps.web.forms import SettingsForm
+from roadmaps.plans.forms import SettingsForm
 from roadmaps.web.helpers import learner_profile
 
 

@@ -61,7 +61,7 @@ def site(live_server, transactional_db, settings):
 @pytest.fixture
 def catalog(site):
     """The curated catalog from fixtures/: the journey uses real roles and tracks."""
-    from roadmaps.catalog_loader import load_catalog
+    from roadmaps.catalog.loader import load_catalog
 
     load_catalog()
 

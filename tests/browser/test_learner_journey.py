@@ -11,8 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Profile, User
-from roadmaps import selectors, services
+from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.models import Roadmap, Role, Track
+from roadmaps.plans import services
 from tests.browser.conftest import ARTIFACTS, log_in
 from tests.factories import UserFactory
 
@@ -34,7 +35,7 @@ def roadmap_for(user, *, weeks_ago: int = 3) -> Roadmap:
     today = user.profile.local_today(timezone.now())
     inputs = {
         "role": role,
-        "track": selectors.tracks_with_milestones().get(pk=track.pk),
+        "track": catalog_selectors.tracks_with_milestones().get(pk=track.pk),
         "start_date": today - timedelta(weeks=weeks_ago),
         "study_days": [1, 2, 3, 4, 5, 6, 7],
         "known_skills": [],

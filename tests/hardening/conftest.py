@@ -18,8 +18,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Profile, User
-from roadmaps import calendar_services, selectors, services
+from roadmaps.calendar import services as calendar_services
+from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.models import CalendarExport, CalendarFeed, Roadmap, Task
+from roadmaps.plans import services
 from tests.conftest import client_for
 from tests.factories import RoleFactory, SkillFactory, UserFactory, make_track, token_for
 
@@ -62,7 +64,7 @@ def build_world() -> World:
     token_for(owner), token_for(stranger)
     inputs = services.PlanInputs(
         role=role,
-        track=selectors.tracks_with_milestones().get(pk=track.pk),
+        track=catalog_selectors.tracks_with_milestones().get(pk=track.pk),
         start_date=today(),
         weekly_hours=10,
         study_days=[1, 2, 3, 4, 5],

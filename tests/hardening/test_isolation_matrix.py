@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from roadmaps import calendar_services
+from roadmaps.calendar import services as calendar_services
 from roadmaps.models import CalendarFeed
 from tests.hardening.conftest import (
     MISSING_ID,

@@ -31,7 +31,7 @@ from schemathesis.checks import (
 
 from accounts.models import Profile
 from config.wsgi import application
-from roadmaps.api.calendar import FeedAddressThrottle, FeedTokenThrottle
+from roadmaps.calendar.api import FeedAddressThrottle, FeedTokenThrottle
 from tests.factories import PASSWORD, token_for
 from tests.hardening.conftest import MISSING_ID, World, path_parameters_for, today, valid_body
 

@@ -14,8 +14,8 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
-from roadmaps import calendar_services
-from roadmaps.api.calendar import FeedAddressThrottle, FeedTokenThrottle
+from roadmaps.calendar import services as calendar_services
+from roadmaps.calendar.api import FeedAddressThrottle, FeedTokenThrottle
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from roadmaps.catalog_loader import DEFAULT_CATALOG_DIR, load_catalog
+from roadmaps.catalog.loader import DEFAULT_CATALOG_DIR, load_catalog
 
 
 class Command(BaseCommand):

@@ -11,12 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from roadmaps import selectors
-from roadmaps.api.plans import progress_payload
 from roadmaps.models import Roadmap
+from roadmaps.plans import selectors
+from roadmaps.plans.api import progress_payload
+from roadmaps.plans.summaries import phase_summaries, tasks_in_week, week_bounds
 from roadmaps.web.burnup import burnup_chart
 from roadmaps.web.helpers import learner_profile, learner_today
-from roadmaps.web.summaries import phase_summaries, tasks_in_week, week_bounds
 
 STATUS_LABELS = {"ahead": "Ahead of plan", "on_track": "On track", "behind": "Behind plan"}
 

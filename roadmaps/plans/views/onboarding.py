@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
-from roadmaps import selectors, services
+from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.models import Role, Skill, Track
-from roadmaps.web.forms import PlanForm, RoleStepForm, SkillsStepForm, TrackStepForm
+from roadmaps.plans import services
+from roadmaps.plans.forms import PlanForm, RoleStepForm, SkillsStepForm, TrackStepForm
+from roadmaps.plans.summaries import phase_summaries
 from roadmaps.web.helpers import learner_profile, learner_today
-from roadmaps.web.summaries import phase_summaries
 
 STEPS = ["Role", "Track", "Skills", "Schedule", "Preview"]
 
@@ -44,7 +45,7 @@ def _back_to(step_url: str, data, names) -> str:
 
 @login_required
 def choose_role(request: HttpRequest) -> HttpResponse:
-    roles = list(selectors.roles_with_details())
+    roles = list(catalog_selectors.roles_with_details())
     labels = dict(Role.Category.choices)
     categories = [
         (labels.get(category, category), list(group))

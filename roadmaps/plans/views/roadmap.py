@@ -12,13 +12,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from roadmaps import calendar_services, selectors, services
-from roadmaps.api.calendar import ExportThrottle
-from roadmaps.api.plans import progress_payload
-from roadmaps.web.dashboard import STATUS_LABELS
-from roadmaps.web.forms import FILTERS, ReplanForm, TaskFilterForm, TaskStatusForm
+from roadmaps.calendar import services as calendar_services
+from roadmaps.calendar.api import ExportThrottle
+from roadmaps.plans import selectors, services
+from roadmaps.plans.api import progress_payload
+from roadmaps.plans.forms import FILTERS, ReplanForm, TaskFilterForm, TaskStatusForm
+from roadmaps.plans.summaries import phases_with_milestones
+from roadmaps.plans.views.dashboard import STATUS_LABELS
 from roadmaps.web.helpers import learner_profile, learner_today, safe_next
-from roadmaps.web.summaries import phases_with_milestones
 
 DONE_VERBS = {"done": "done", "skipped": "skipped", "todo": "to do", "in_progress": "in progress"}
 

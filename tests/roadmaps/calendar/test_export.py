@@ -8,12 +8,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from roadmaps import calendar_services
+from roadmaps.calendar import services as calendar_services
+from roadmaps.calendar.tasks import send_calendar_export
 from roadmaps.models import CalendarExport, Roadmap
-from roadmaps.tasks.exports import send_calendar_export
 from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.roadmaps.calendar_data import (
+from tests.roadmaps.calendar.data import (
     icalendar_events,
     parse,
     roadmap_with_tasks,

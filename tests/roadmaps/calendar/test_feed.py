@@ -10,11 +10,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from roadmaps import services
-from roadmaps.api import calendar as calendar_api
+from roadmaps.calendar import api as calendar_api
 from roadmaps.models import CalendarFeed, Roadmap, Skill
+from roadmaps.plans import services
 from tests.factories import UserFactory
-from tests.roadmaps.calendar_data import (
+from tests.roadmaps.calendar.data import (
     START,
     icalendar_events,
     parse,

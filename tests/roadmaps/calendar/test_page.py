@@ -9,7 +9,7 @@ from django.test import Client
 
 from roadmaps.models import CalendarFeed
 from tests.factories import UserFactory
-from tests.roadmaps.pages_data import NOW, make_roadmap
+from tests.roadmaps.web.pages_data import NOW, make_roadmap
 
 pytestmark = pytest.mark.django_db
 

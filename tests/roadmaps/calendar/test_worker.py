@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from roadmaps import calendar_services
+from roadmaps.calendar import services as calendar_services
 from roadmaps.models import CalendarExport
-from tests.roadmaps.calendar_data import icalendar_events, roadmap_with_tasks, vobject_events
+from tests.roadmaps.calendar.data import icalendar_events, roadmap_with_tasks, vobject_events
 from tests.servers import CeleryWorker, SmtpServer, broker_unreachable
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

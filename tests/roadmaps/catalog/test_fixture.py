@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-CATALOG_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "catalog"
+CATALOG_DIR = Path(__file__).resolve().parents[3] / "fixtures" / "catalog"
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from roadmaps.catalog_loader import load_catalog, read_catalog
+from roadmaps.catalog.loader import load_catalog, read_catalog
 from roadmaps.models import CatalogRevision, Milestone, Phase, Role, RoleLevel, Skill, Track
 
 pytestmark = pytest.mark.django_db
@@ -74,9 +74,10 @@ def test_every_milestone_has_hours_and_known_skills(loaded):
 def test_every_catalog_track_gives_a_plan_at_ten_hours_a_week(loaded):
     from datetime import date
 
-    from roadmaps import selectors, services
+    from roadmaps.catalog import selectors as catalog_selectors
+    from roadmaps.plans import services
 
-    for track in selectors.tracks_with_milestones():
+    for track in catalog_selectors.tracks_with_milestones():
         plan = services.plan_preview(
             services.PlanInputs(
                 role=track.roles.first(),

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from roadmaps.models import NudgeDelivery
-from tests.roadmaps.nudges_data import mail_counts, nudge_learner, utc
+from tests.roadmaps.nudges.data import mail_counts, nudge_learner, utc
 
 # Real commits, as when cron runs the command: sends are queued once a batch has committed.
 pytestmark = pytest.mark.django_db(transaction=True)

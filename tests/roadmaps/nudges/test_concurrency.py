@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from accounts.models import Profile
 from roadmaps.models import NudgeDelivery
 from roadmaps.nudges import dispatch_due_nudges, send_nudge_batch
-from tests.roadmaps.nudges_data import mail_counts, nudge_learner, utc
+from tests.roadmaps.nudges.data import mail_counts, nudge_learner, utc
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

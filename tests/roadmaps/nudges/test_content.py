@@ -9,8 +9,8 @@ import pytest
 
 from roadmaps.models import Roadmap
 from roadmaps.nudges import user_id_from_token
-from tests.roadmaps import nudges_data
-from tests.roadmaps.nudges_data import add_task, mails_to, nudge_learner, roadmap_for, utc
+from tests.roadmaps.nudges import data as nudges_data
+from tests.roadmaps.nudges.data import add_task, mails_to, nudge_learner, roadmap_for, utc
 
 pytestmark = pytest.mark.django_db
 eager_celery, run_dispatch = nudges_data.eager_celery, nudges_data.run_dispatch

@@ -12,8 +12,8 @@ from accounts.services import profile_update
 from config import celery_app
 from roadmaps.models import NudgeDelivery, Roadmap
 from roadmaps.nudges import dispatch_due_nudges, requeue_stalled_deliveries, send_nudge_batch
-from tests.roadmaps import nudges_data
-from tests.roadmaps.nudges_data import (
+from tests.roadmaps.nudges import data as nudges_data
+from tests.roadmaps.nudges.data import (
     deliveries_of,
     mails_to,
     nudge_learner,

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from roadmaps.models import NudgeDelivery
-from tests.roadmaps import nudges_data
-from tests.roadmaps.nudges_data import deliveries_of, local, mails_to, nudge_learner, utc
+from tests.roadmaps.nudges import data as nudges_data
+from tests.roadmaps.nudges.data import deliveries_of, local, mails_to, nudge_learner, utc
 
 pytestmark = pytest.mark.django_db
 eager_celery, run_dispatch = nudges_data.eager_celery, nudges_data.run_dispatch

@@ -17,9 +17,9 @@ from roadmaps.models import NudgeDelivery
 from roadmaps.nudges import dispatch_due_nudges, send_nudge_batch
 from roadmaps.nudges.delivery import claim, is_retryable
 from roadmaps.nudges.schedule import MAX_SEND_ATTEMPTS
-from roadmaps.tasks.nudges import send_nudges
-from tests.roadmaps import nudges_data
-from tests.roadmaps.nudges_data import deliveries_of, mails_to, nudge_learner, utc
+from roadmaps.nudges.tasks import send_nudges
+from tests.roadmaps.nudges import data as nudges_data
+from tests.roadmaps.nudges.data import deliveries_of, mails_to, nudge_learner, utc
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db

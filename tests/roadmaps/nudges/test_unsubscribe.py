@@ -10,8 +10,8 @@ from django.core import signing
 from django.test import Client
 
 from roadmaps.nudges import unsubscribe_token, unsubscribe_url
-from tests.roadmaps import nudges_data
-from tests.roadmaps.nudges_data import mails_to, nudge_learner, refresh_profile, utc
+from tests.roadmaps.nudges import data as nudges_data
+from tests.roadmaps.nudges.data import mails_to, nudge_learner, refresh_profile, utc
 
 pytestmark = pytest.mark.django_db
 eager_celery, run_dispatch = nudges_data.eager_celery, nudges_data.run_dispatch

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from roadmaps.models import NudgeDelivery
 from roadmaps.nudges import dispatch_due_nudges
-from tests.roadmaps.nudges_data import learner_due_this_hour, refresh_profile, wait_for_delivery
+from tests.roadmaps.nudges.data import learner_due_this_hour, refresh_profile, wait_for_delivery
 from tests.servers import CeleryWorker, SmtpServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ import time_machine
 
 from roadmaps.models import Roadmap
 from tests.factories import UserFactory
-from tests.roadmaps.pages_data import NOW, TODAY, page_catalog
+from tests.roadmaps.web.pages_data import NOW, TODAY, page_catalog
 
 pytestmark = pytest.mark.django_db
 

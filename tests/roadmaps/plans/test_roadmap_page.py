@@ -8,7 +8,7 @@ from django.test import Client
 
 from roadmaps.models import CalendarExport, Roadmap, Task
 from tests.factories import UserFactory
-from tests.roadmaps.pages_data import NOW, TODAY, make_roadmap
+from tests.roadmaps.web.pages_data import NOW, TODAY, make_roadmap
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +181,7 @@ def test_emailing_the_calendar_stores_an_export_and_queues_it_after_commit(
 
 
 def test_exports_share_the_apis_budget_per_learner(client, learner, roadmap, settings):
-    from roadmaps.api.calendar import ExportThrottle
+    from roadmaps.calendar.api import ExportThrottle
 
     # A cache of this test's own: the shared Redis one may be cleared by other runs.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -7,7 +7,7 @@ import time_machine
 from django.test import Client
 
 from tests.factories import UserFactory
-from tests.roadmaps.pages_data import NOW, TODAY, make_roadmap, page_catalog
+from tests.roadmaps.web.pages_data import NOW, TODAY, make_roadmap, page_catalog
 
 pytestmark = pytest.mark.django_db
 
