@@ -44,6 +44,8 @@ SECRET_KEY = _secret_key()
 
 # The public address of the service: feed URLs and links in e-mails are built
 # from it, and whether it is https decides the transport-security settings.
+# Unset, `manage.py serve` replaces the default with the address it binds.
+SITE_URL_IS_SET = bool(env("SITE_URL", default=""))
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 _site = urlsplit(SITE_URL)
 SITE_IS_HTTPS = _site.scheme == "https"

@@ -223,6 +223,8 @@ def start_gunicorn(port: int, workers: int, work_dir: Path) -> subprocess.Popen:
         f"--workers={workers}",
         "--timeout=30",
         "--graceful-timeout=10",
+        # No control socket: gunicorn's default path is shared by every server this user runs.
+        "--no-control-socket",
     ]
     log = open(work_dir / "gunicorn.log", "w")  # noqa: SIM115
     print(f"gunicorn: {workers} sync workers on {HOST}:{port}", flush=True)

@@ -1,9 +1,12 @@
 """``manage.py serve``, the README's first command: on a fresh checkout in embedded mode
 (SQLite, jobs in-process) it serves the pages with their static files and runs the
-periodic jobs that Celery beat runs in the full stack."""
+periodic jobs that Celery beat runs in the full stack. With SITE_URL unset its links
+use the address it binds, and it opens no gunicorn control socket that another
+server of the same user could take over."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -14,6 +17,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from roadmaps.management.commands.serve import site_url_for_bind
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DISPATCH_DONE = "periodic job roadmaps.tasks.dispatch_due_nudges done"
@@ -27,8 +32,11 @@ def free_port() -> int:
 
 def embedded_env(tmp_path: Path) -> dict[str, str]:
     """Nothing from the developer's shell: no DATABASE_URL, no REDIS_URL, an empty static root."""
+    (tmp_path / "home").mkdir(exist_ok=True)
     return {
         "PATH": os.environ["PATH"],
+        # A home of its own: gunicorn would put its default control socket in ~/.gunicorn/.
+        "HOME": str(tmp_path / "home"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATA_DIR": str(tmp_path / "var"),
         "STATIC_ROOT": str(tmp_path / "static"),
@@ -53,8 +61,23 @@ def get(url: str) -> tuple[int, str]:
         return 0, ""
 
 
-@pytest.fixture
-def embedded_service(tmp_path):
+def post_json(url: str, body: dict, headers: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def get_json(url: str, headers: dict) -> dict:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def embedded_service(tmp_path_factory):
+    """One server for the module's tests: each start collects the static files (about ten seconds)."""
+    tmp_path = tmp_path_factory.mktemp("serve")
     env = embedded_env(tmp_path)
     manage = [sys.executable, str(BASE_DIR / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=BASE_DIR, check=True, timeout=300)
@@ -69,7 +92,9 @@ def embedded_service(tmp_path):
             stderr=subprocess.STDOUT,
         )
     try:
-        yield f"http://127.0.0.1:{port}", log
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: get(f"{base}/health/")[0] == 200, seconds=120, what="/health/")
+        yield base, log
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -94,3 +119,40 @@ def test_embedded_mode_runs_the_nudge_dispatch_in_process(embedded_service):
     wait_for(lambda: DISPATCH_DONE in log.read_text(), seconds=120, what="a dispatch run")
 
     assert "failed" not in log.read_text()
+
+
+def test_with_site_url_unset_feed_links_use_the_address_serve_binds(embedded_service):
+    base, log = embedded_service
+    token = post_json(f"{base}/api/auth/register/", {"email": "port@example.org", "password": "a long passphrase 42"})[
+        "token"
+    ]
+
+    urls = get_json(f"{base}/api/calendar/", {"Authorization": f"Token {token}"})
+
+    assert urls["feed_url"].startswith(f"{base}/calendar/")
+    assert get(urls["feed_url"])[0] == 200
+
+
+def test_serve_opens_no_gunicorn_control_socket(embedded_service):
+    base, log = embedded_service
+    home = Path(log).parent / "home"
+
+    assert get(f"{base}/health/")[0] == 200
+    assert list(home.rglob("*")) == []
+    assert "control socket" not in log.read_text().lower()
+
+
+@pytest.mark.parametrize(
+    ("bind", "site_url"),
+    [
+        ("127.0.0.1:8123", "http://127.0.0.1:8123"),
+        ("localhost:9000", "http://localhost:9000"),
+        ("0.0.0.0:8080", "http://localhost:8080"),
+        ("[::]:8081", "http://localhost:8081"),
+        ("[::1]:8082", "http://[::1]:8082"),
+        ("127.0.0.1", "http://127.0.0.1:8000"),
+        ("unix:/tmp/planner.sock", None),
+    ],
+)
+def test_the_site_url_for_a_bind_address_is_the_one_a_browser_here_reaches(bind, site_url):
+    assert site_url_for_bind(bind) == site_url

@@ -1,9 +1,19 @@
 """Run the whole service in one process tree: gunicorn for the web, and in embedded
 mode (no REDIS_URL) the periodic jobs in a scheduler thread, since jobs then run
-in-process instead of on a Celery worker and beat."""
+in-process instead of on a Celery worker and beat.
+
+- When ``SITE_URL`` is not set, links (feed URLs, mails) use the address ``serve``
+  binds: ``--bind 127.0.0.1:8123`` gives ``http://127.0.0.1:8123``; a wildcard
+  address (``0.0.0.0``, ``[::]``) gives ``localhost`` with the bound port.
+- gunicorn's control socket is off: its default path (``~/.gunicorn/gunicorn.ctl``)
+  is shared by every server the same user runs, and a second server would take it
+  over from the first.
+"""
 
 import logging
+import os
 import threading
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
@@ -49,6 +59,35 @@ def run_periodic_jobs(stop: threading.Event, every_seconds: float) -> None:
                 close_old_connections()
 
 
+WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
+
+
+def site_url_for_bind(bind: str) -> str | None:
+    """The http:// address a browser on this machine reaches for a gunicorn ``bind``; None for a unix socket."""
+    if bind.startswith(("unix:", "fd://")):
+        return None
+    parsed = urlsplit(f"//{bind}")
+    host = parsed.hostname or ""
+    port = parsed.port or 8000
+    if host in WILDCARD_HOSTS:
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def use_bound_address_for_links(bind: str) -> None:
+    """With SITE_URL unset, point the links at the address being served (before gunicorn forks)."""
+    site_url = site_url_for_bind(bind)
+    if settings.SITE_URL_IS_SET or site_url is None:
+        return
+    settings.SITE_URL = site_url
+    os.environ["SITE_URL"] = site_url
+    hostname = urlsplit(site_url).hostname
+    if "ALLOWED_HOSTS" not in os.environ and hostname not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, hostname]
+
+
 class Command(BaseCommand):
     help = "Serve the web app with gunicorn; in embedded mode also run the periodic jobs."
 
@@ -70,5 +109,14 @@ class Command(BaseCommand):
             every = jobs_every or settings.NUDGE_DISPATCH_EVERY_MINUTES * 60
             threading.Thread(target=run_periodic_jobs, args=(stop, every), daemon=True).start()
             self.stdout.write(f"Embedded mode: jobs run in-process, periodic jobs every {every}s.")
-        self.stdout.write(f"Serving on http://{bind}/")
-        WebServer({"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread"}).run()
+        use_bound_address_for_links(bind)
+        self.stdout.write(f"Serving on http://{bind}/ (links use {settings.SITE_URL})")
+        WebServer(
+            {
+                "bind": bind,
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "control_socket_disable": True,
+            }
+        ).run()
