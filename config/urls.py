@@ -5,10 +5,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from roadmaps import health
+from roadmaps.api_index import ApiIndexView
 from roadmaps.calendar import api as calendar_api
 from roadmaps.nudges import views as nudge_views
+from roadmaps.web.robots import robots_txt
 
 api_patterns = [
+    path("", ApiIndexView.as_view(), name="api-index"),
     path("", include("accounts.urls")),
     path("", include("roadmaps.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -24,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),
     path("ping/", health.ping, name="ping"),
+    path("robots.txt", robots_txt, name="robots-txt"),
     path("api/", include(api_patterns)),
     # The public feed lives outside /api/: calendar apps fetch it with no login.
     # <path:...>: a token with odd characters (even "../") still reaches the view and its bare 404.
