@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -86,6 +87,22 @@ def feed_urls(feed: CalendarFeed) -> dict[str, str]:
     feed_url = settings.SITE_URL + reverse("calendar-feed", kwargs={"token": feed.token})
     _, address = feed_url.split("://", 1)
     return {"feed_url": feed_url, "webcal_url": f"webcal://{address}"}
+
+
+GOOGLE_SUBSCRIBE_URL = "https://calendar.google.com/calendar/render"
+OUTLOOK_SUBSCRIBE_URL = "https://outlook.live.com/calendar/0/addfromweb"
+SUBSCRIPTION_NAME = "Learning roadmap"
+
+
+def feed_subscribe_links(urls: dict[str, str]) -> dict[str, str]:
+    """One-click subscriptions: Google takes the webcal:// address, Outlook the https one.
+
+    Plain links the learner follows; nothing is fetched from here.
+    """
+    return {
+        "google_url": f"{GOOGLE_SUBSCRIBE_URL}?{urlencode({'cid': urls['webcal_url']})}",
+        "outlook_url": f"{OUTLOOK_SUBSCRIBE_URL}?{urlencode({'url': urls['feed_url'], 'name': SUBSCRIPTION_NAME})}",
+    }
 
 
 def feed_touch(*, user_id: int) -> None:
