@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
+from django.middleware.gzip import re_accepts_gzip
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
-from django.utils.http import content_disposition_header, http_date
+from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header, http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -23,6 +26,8 @@ from roadmaps.calendar import services as calendar_services
 from roadmaps.models import CalendarExport
 from roadmaps.models.calendar import digest_feed_token
 from roadmaps.plans import selectors
+
+logger = logging.getLogger(__name__)
 
 CALENDAR_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="text/calendar (RFC 5545)")
 
@@ -71,7 +76,18 @@ class FeedRotateView(APIView):
         return Response(calendar_services.feed_urls(feed))
 
 
-class FeedTokenThrottle(SimpleRateThrottle):
+class FailOpenThrottle(SimpleRateThrottle):
+    """A cache outage must not take the feed down: unthrottled, it is still served."""
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except calendar_services.CACHE_ERRORS:
+            logger.warning("cache unavailable: calendar feed not throttled", exc_info=True)
+            return True
+
+
+class FeedTokenThrottle(FailOpenThrottle):
     """Per feed URL: one runaway client cannot rebuild one feed in a loop."""
 
     scope = "feed_token"
@@ -83,19 +99,43 @@ class FeedTokenThrottle(SimpleRateThrottle):
         }
 
 
-class FeedAddressThrottle(SimpleRateThrottle):
+class FeedAddressThrottle(FailOpenThrottle):
     scope = "feed_address"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+def accepts_gzip(request) -> bool:
+    return bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
+
+
+def is_not_modified(request, version: calendar_services.FeedVersion) -> bool:
+    """RFC 9110 13.1.2 and 13.1.3: If-None-Match (weak comparison) wins over If-Modified-Since.
+
+    Either encoding's ETag matches: both name the same bytes once decoded.
+    """
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
+        return "*" in tags or bool(tags & {version.etag, calendar_services.gzip_etag(version.etag)})
+    if_modified_since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return if_modified_since is not None and int(version.last_modified.timestamp()) <= if_modified_since
+
+
 class PublicFeedView(APIView):
     """``GET {feed_url}``: no login, the secret token is the credential.
 
     No authentication class runs, so the session is never read and no cookie is
-    set. Conditional requests are answered from the feed's validators alone
-    (two queries), before anything is built.
+    set. The feed's row says whether the body last served still stands: a 304
+    costs that one query; a full answer adds one cache lookup for the stored
+    body, and only a change (or a cache outage) rebuilds it.
+
+    The body is gzipped when the client accepts it. BREACH does not apply: it
+    needs a secret and attacker-controlled input reflected in the same
+    compressed body, and this body reflects nothing from the request (the token
+    is in the URL, never in the body; every byte comes from the learner's own
+    plan), so no attacker can probe it by varying input.
     """
 
     authentication_classes = ()
@@ -108,7 +148,8 @@ class PublicFeedView(APIView):
         operation_id="calendar_feed",
         description=(
             "The learner's calendar feed (iCalendar, RFC 5545); the token in the path is "
-            "the credential. Answers 304 to a matching If-None-Match or If-Modified-Since."
+            "the credential. Answers 304 to a matching If-None-Match or If-Modified-Since; "
+            "gzip-encoded when the client accepts it."
         ),
         auth=[],
         responses={
@@ -121,17 +162,20 @@ class PublicFeedView(APIView):
         feed = calendar_selectors.feed_by_token(token)
         if feed is None:
             return HttpResponse(b"Not found.\n", status=404, content_type="text/plain")
-        version = calendar_services.feed_version(feed=feed, now=timezone.now())
-        response = get_conditional_response(
-            request, etag=version.etag, last_modified=int(version.last_modified.timestamp())
-        )
-        if response is None:
-            body = calendar_services.feed_body(feed=feed)
-            response = HttpResponse(body, content_type=ics.CONTENT_TYPE)
-        response["ETag"] = version.etag
-        response["Last-Modified"] = http_date(version.last_modified.timestamp())
-        response["Cache-Control"] = f"private, max-age={settings.FEED_REFRESH_MINUTES * 60}"
-        return response
+        now = timezone.now()
+        gzipped = accepts_gzip(request)
+        version = calendar_services.feed_version(feed=feed, now=now)
+        if version is not None and is_not_modified(request, version):
+            return feed_response(HttpResponseNotModified(), version, gzipped=gzipped)
+        body = calendar_services.feed_body(feed=feed, now=now)
+        if is_not_modified(request, body.version):
+            return feed_response(HttpResponseNotModified(), body.version, gzipped=gzipped)
+        if gzipped:
+            response = HttpResponse(body.gzipped, content_type=ics.CONTENT_TYPE)
+            response["Content-Encoding"] = "gzip"
+        else:
+            response = HttpResponse(body.identity(), content_type=ics.CONTENT_TYPE)
+        return feed_response(response, body.version, gzipped=gzipped)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -141,6 +185,14 @@ class PublicFeedView(APIView):
         if response.status_code >= 400:
             response["Cache-Control"] = "no-store"
         return response
+
+
+def feed_response(response: HttpResponse, version: calendar_services.FeedVersion, *, gzipped: bool) -> HttpResponse:
+    response["ETag"] = calendar_services.gzip_etag(version.etag) if gzipped else version.etag
+    response["Last-Modified"] = http_date(version.last_modified.timestamp())
+    response["Cache-Control"] = f"private, max-age={settings.FEED_REFRESH_MINUTES * 60}"
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
 
 
 class RoadmapCalendarView(APIView):
@@ -154,7 +206,7 @@ class RoadmapCalendarView(APIView):
     )
     def get(self, request, pk: int):
         roadmap = get_object_or_404(calendar_selectors.roadmaps_for_calendar(request.user), pk=pk)
-        body = calendar_services.roadmap_calendar(roadmap=roadmap)
+        body = calendar_services.roadmap_calendar(roadmap=roadmap, now=timezone.now())
         response = HttpResponse(body, content_type=ics.CONTENT_TYPE)
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=ics.calendar_filename(roadmap)

@@ -1,53 +1,71 @@
-"""A learner's roadmaps as RFC 5545 iCalendar, built with the ``icalendar`` library.
+"""A learner's roadmaps as RFC 5545 / RFC 7986 iCalendar, built with the ``icalendar`` library.
 
-No queries here: ``calendar_selectors`` loads the roadmaps (with their role) and
-their tasks as plain ``CalendarTask`` rows. Rows rather than model instances
-because the feed of a long plan is thousands of them, and the ORM's objects
-would cost more than the serialization itself.
+Two steps, kept apart so that what the feed shows can change in one place:
+
+1. The event source, ``task_events``: rows in, plain ``FeedEvent`` values out
+   (what each VEVENT shows). Today every task is an event and every milestone
+   and phase gets a marker; when events become timed study sessions, a
+   ``session_events`` with the same signature replaces it, and nothing below
+   changes.
+2. The writer, ``render_calendar``: ``FeedEvent`` values plus their stored
+   ``Revision`` (SEQUENCE and when the event last changed) in, bytes out.
+
+No queries here: ``calendar_selectors`` loads the rows and
+``calendar.revisions`` keeps the revisions.
 
 Choices calendar apps depend on:
 - Every task is an all-day ``VEVENT`` (Google ignores ``VTODO``), from its start
   date to the day after its due date (``DTEND`` is exclusive for dates).
-- ``UID`` is the task's own UUID, so re-planning or renaming updates the event in
-  place; ``SEQUENCE`` is ``Task.calendar_revision``, which rises whenever dates
-  or title change (``roadmap_replan`` bumps it; titles are fixed at creation
-  today, and any future rename must bump it too). ``DTSTAMP`` and ``LAST-MODIFIED`` are the task's
-  ``updated_at``, not the clock, so the same data always gives the same bytes:
-  that is what lets the feed's ``ETag`` be strong.
-- A finished task keeps its event with a check mark in the summary and a "Done"
-  (or "Skipped") category. ``STATUS`` stays ``CONFIRMED``: RFC 5545 has no
-  "completed" for events, and ``CANCELLED`` makes Google and Outlook hide or
-  strike out work the learner actually did.
-- Each milestone and each phase also gets an all-day marker event on its last due
-  date, so both are visible in any client. Their UIDs come from the first task
-  of the group in plan order, which never changes; their ``SEQUENCE`` is the sum
-  of the group's task revisions, which rises with every date change inside it.
+- The feed has no ``METHOD``: it is a published calendar, not an iTIP message
+  (with ``METHOD`` libical's iTIP check demands an ``ORGANIZER``). Without
+  ``METHOD``, RFC 5545 3.8.7.2 makes ``DTSTAMP`` the time the event's data was
+  last revised in the store: the revision's ``changed_at``, equal to
+  ``LAST-MODIFIED``. This keeps the bytes of an unchanged feed identical from
+  one build to the next, which is what lets the ETag be a hash of the bytes.
+- ``UID`` carries no host name (RFC 7986 5.3) and never changes once published:
+  a task's UUID, or the ``<uuid>@<host>`` it was published with before
+  (``Task.legacy_calendar_uid``). Markers take ``milestone-``/``phase-`` plus
+  the UID of their group's first task in plan order, which never changes.
+- ``SEQUENCE`` rises whenever anything the event shows changes (SUMMARY,
+  DTSTART, DTEND, DESCRIPTION, STATUS, categories, URL): the revisions compare
+  a fingerprint of the ``FeedEvent``. It never goes below what was published
+  before revisions were stored (``Task.calendar_revision``).
+- A finished task keeps its event, marked in the summary: ``✓`` done,
+  ``⊘`` skipped, plus a "Done" or "Skipped" category. ``STATUS`` stays
+  ``CONFIRMED``: RFC 5545 has no "completed" for events, and ``CANCELLED``
+  makes Google and Outlook hide or strike out work the learner actually did.
+  A marker is ticked only once every task of its group is finished.
+- The feed holds the events from 8 weeks back to 26 weeks ahead (whole weeks,
+  from the Monday of the learner's current week, so the body changes once a
+  week, not daily). Later work shows only as the milestone and phase markers,
+  one all-day event each: the feed of the heaviest learner stays well under the
+  1 MB at which Google drops subscribed feeds.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
 from typing import NamedTuple
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from icalendar import Calendar, Event, vDuration
 
 from roadmaps.models import Roadmap
-from roadmaps.models.plans import FINISHED_STATUSES, TaskStatus
+from roadmaps.models.plans import TaskStatus, calendar_uid
 
-# Raise when the rendering changes, so every feed's ETag changes with it.
-CALENDAR_FORMAT_VERSION = 1
+# Raise when the rendering changes: it is part of every feed's inputs.
+CALENDAR_FORMAT_VERSION = 2
 PRODID = "-//Roadmap Planner//Learning roadmap feed//EN"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 CALENDAR_DESCRIPTION = "Your learning roadmap: one event per task."
 DONE_MARK = "✓ "
+SKIPPED_MARK = "⊘ "
 STATUS_LABELS = dict(TaskStatus.choices)
-FINISHED = frozenset(str(status) for status in FINISHED_STATUSES)
+WEEKS_BACK = 8
+WEEKS_AHEAD = 26
 
 
 class CalendarTask(NamedTuple):
@@ -56,6 +74,7 @@ class CalendarTask(NamedTuple):
     id: int
     roadmap_id: int
     uid: UUID
+    legacy_calendar_uid: str
     sequence: int
     title: str
     milestone_id: int | None
@@ -74,80 +93,122 @@ class CalendarTask(NamedTuple):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in FINISHED
+        return self.status in (TaskStatus.DONE, TaskStatus.SKIPPED)
+
+    @property
+    def calendar_uid(self) -> str:
+        return calendar_uid(self.uid, self.legacy_calendar_uid)
 
 
 TASK_COLUMNS = CalendarTask._fields[:-1]
 
 
 @dataclass(frozen=True)
+class FeedWindow:
+    """The days a feed shows events for (inclusive)."""
+
+    first_day: date
+    last_day: date
+
+    @classmethod
+    def around(cls, today: date) -> FeedWindow:
+        monday = today - timedelta(days=today.weekday())
+        return cls(monday - timedelta(weeks=WEEKS_BACK), monday + timedelta(weeks=WEEKS_AHEAD, days=6))
+
+    def overlaps(self, first_day: date, last_day: date) -> bool:
+        return first_day <= self.last_day and last_day >= self.first_day
+
+
+@dataclass(frozen=True)
 class CalendarOptions:
-    """What the rendering needs besides the rows."""
+    """What the rendering needs besides the rows; ``window`` None shows every event."""
 
     site_url: str
     timezone: str
     refresh: timedelta
-
-    @cached_property
-    def host(self) -> str:
-        return urlsplit(self.site_url).hostname or "localhost"
+    window: FeedWindow | None = None
 
 
-def build_calendar(roadmaps: Sequence[Roadmap], tasks: Iterable[CalendarTask], options: CalendarOptions) -> bytes:
-    """The iCalendar bytes for these roadmaps (role selected) and their tasks.
+@dataclass(frozen=True)
+class FeedEvent:
+    """What one VEVENT shows: the output of an event source, the input of the writer."""
 
-    Deterministic: the same rows always give the same bytes.
+    uid: str
+    summary: str
+    first_day: date
+    last_day: date  # inclusive
+    description: str
+    categories: tuple[str, ...]
+    url: str
+    status: str = "CONFIRMED"
+    # Not shown: the SEQUENCE published before revisions were stored, and when the
+    # source rows last changed (the first DTSTAMP of an event never seen before).
+    sequence_floor: int = 0
+    updated_at: datetime | None = None
+
+    def fingerprint(self) -> str:
+        shown = astuple(self)[:8]
+        return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+
+
+class Revision(NamedTuple):
+    sequence: int
+    changed_at: datetime
+
+
+# --- 1. The event source ----------------------------------------------------------------
+
+
+def task_events(
+    roadmaps: Sequence[Roadmap], tasks: Iterable[CalendarTask], options: CalendarOptions
+) -> list[FeedEvent]:
+    """The feed's events: one per task in the window, one marker per milestone and phase.
+
+    Markers are kept from the window's first day on, however far ahead: that is
+    how later work shows. Deterministic order: roadmaps, then dates.
     """
     by_roadmap: dict[int, list[CalendarTask]] = {roadmap.id: [] for roadmap in roadmaps}
     for task in tasks:
         by_roadmap[task.roadmap_id].append(task)
-    calendar = calendar_shell(calendar_name(roadmaps), options)
+    window = options.window
+    events: list[FeedEvent] = []
     for roadmap in roadmaps:
         in_date_order = sorted(by_roadmap[roadmap.id], key=lambda t: (t.start_date, t.sequence))
-        for task in in_date_order:
-            calendar.add_component(task_event(task, roadmap, options))
-        for event in marker_events(roadmap, in_date_order, options):
-            calendar.add_component(event)
-    return calendar.to_ical()
+        events += [
+            task_event(task, roadmap, options)
+            for task in in_date_order
+            if window is None or window.overlaps(task.start_date, task.due_date)
+        ]
+        events += [
+            marker
+            for marker in marker_events(roadmap, in_date_order, options)
+            if window is None or marker.last_day >= window.first_day
+        ]
+    return events
 
 
-def calendar_name(roadmaps: Iterable[Roadmap]) -> str:
-    role_names = list(dict.fromkeys(roadmap.role.name for roadmap in roadmaps))
-    return f"Roadmap: {', '.join(role_names)}" if role_names else "Roadmap"
-
-
-def calendar_shell(name: str, options: CalendarOptions) -> Calendar:
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-caldesc", CALENDAR_DESCRIPTION)
-    calendar.add("x-wr-timezone", options.timezone)
-    # RFC 7986 and its older Microsoft twin: how often clients should poll.
-    calendar.add("refresh-interval", options.refresh, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", vDuration(options.refresh))
-    return calendar
-
-
-def task_event(task: CalendarTask, roadmap: Roadmap, options: CalendarOptions) -> Event:
+def task_event(task: CalendarTask, roadmap: Roadmap, options: CalendarOptions) -> FeedEvent:
     url = f"{options.site_url}/roadmaps/{roadmap.id}/#task-{task.id}"
     status = STATUS_LABELS.get(task.status, task.status)
-    event = all_day_event(
-        uid=f"{task.uid}@{options.host}",
-        summary=(DONE_MARK if task.is_finished else "") + task.title,
+    kind = task.kind.title()
+    return FeedEvent(
+        uid=task.calendar_uid,
+        summary=finished_mark([task]) + task.title,
         first_day=task.start_date,
         last_day=task.due_date,
-        changed_at=task.updated_at,
-        sequence=task.calendar_revision,
+        description=task_description(task, roadmap, status=status, url=url),
+        categories=(kind, status) if task.is_finished else (kind,),
+        url=url,
+        sequence_floor=task.calendar_revision,
+        updated_at=task.updated_at,
     )
-    kind = task.kind.title()
-    event.add("categories", [kind, status] if task.is_finished else [kind])
-    event.add("description", task_description(task, roadmap, status=status, url=url))
-    event.add("url", url)
-    return event
+
+
+def finished_mark(tasks: list[CalendarTask]) -> str:
+    """✓ once every task is finished and one was done; ⊘ when all were skipped."""
+    if not all(task.is_finished for task in tasks):
+        return ""
+    return DONE_MARK if any(task.status == TaskStatus.DONE for task in tasks) else SKIPPED_MARK
 
 
 def task_description(task: CalendarTask, roadmap: Roadmap, *, status: str, url: str) -> str:
@@ -165,19 +226,18 @@ def task_description(task: CalendarTask, roadmap: Roadmap, *, status: str, url: 
     return "\n".join(lines)
 
 
-def marker_events(roadmap: Roadmap, tasks: list[CalendarTask], options: CalendarOptions) -> list[Event]:
+def marker_events(roadmap: Roadmap, tasks: list[CalendarTask], options: CalendarOptions) -> list[FeedEvent]:
     """One event on the last due date of each milestone, then of each phase."""
     milestones = group_in_plan_order(tasks, key=lambda t: (t.phase_order, milestone_key(t)))
     phases = group_in_plan_order(tasks, key=lambda t: t.phase_order)
+    url = f"{options.site_url}/roadmaps/{roadmap.id}/"
     events = [
-        marker_event(group, "milestone", f"Milestone due: {group[0].milestone_title}", options) for group in milestones
+        marker_event(group, "milestone", f"Milestone due: {group[0].milestone_title}", url) for group in milestones
     ]
     events += [
-        marker_event(group, "phase", f"Phase {group[0].phase_order} ends: {group[0].phase_title}", options)
+        marker_event(group, "phase", f"Phase {group[0].phase_order} ends: {group[0].phase_title}", url)
         for group in phases
     ]
-    for event in events:
-        event.add("url", f"{options.site_url}/roadmaps/{roadmap.id}/")
     return events
 
 
@@ -193,36 +253,72 @@ def group_in_plan_order(tasks: Iterable[CalendarTask], key) -> list[list[Calenda
     return list(groups.values())
 
 
-def marker_event(group: list[CalendarTask], kind: str, title: str, options: CalendarOptions) -> Event:
+def marker_event(group: list[CalendarTask], kind: str, title: str, url: str) -> FeedEvent:
     due = max(task.due_date for task in group)
-    finished = all(task.is_finished for task in group)
-    event = all_day_event(
-        uid=f"{kind}-{group[0].uid}@{options.host}",
-        summary=(DONE_MARK if finished else "") + title,
+    hours = sum(task.estimated_minutes for task in group) / 60
+    finished = sum(task.is_finished for task in group)
+    return FeedEvent(
+        uid=f"{kind}-{group[0].calendar_uid}",
+        summary=finished_mark(group) + title,
         first_day=due,
         last_day=due,
-        changed_at=max(task.updated_at for task in group),
-        sequence=sum(task.calendar_revision for task in group),
+        description=f"{title}\n{len(group)} tasks ({finished} finished), {hours:g} estimated hours",
+        categories=("Milestone" if kind == "milestone" else "Phase",),
+        url=url,
+        sequence_floor=sum(task.calendar_revision for task in group),
+        updated_at=max(task.updated_at for task in group),
     )
-    event.add("categories", ["Milestone" if kind == "milestone" else "Phase"])
-    hours = sum(task.estimated_minutes for task in group) / 60
-    event.add("description", f"{title}\n{len(group)} tasks, {hours:g} estimated hours")
-    return event
 
 
-def all_day_event(*, uid, summary, first_day, last_day, changed_at, sequence) -> Event:
-    changed_at = changed_at.astimezone(UTC).replace(microsecond=0)
+# --- 2. The writer ----------------------------------------------------------------------
+
+
+def render_calendar(
+    name: str, events: Iterable[FeedEvent], revisions: dict[str, Revision], options: CalendarOptions
+) -> bytes:
+    """The iCalendar bytes; the same events and revisions always give the same bytes."""
+    calendar = calendar_shell(name, options)
+    for event in events:
+        calendar.add_component(vevent(event, revisions[event.uid]))
+    return calendar.to_ical()
+
+
+def calendar_name(roadmaps: Iterable[Roadmap]) -> str:
+    role_names = list(dict.fromkeys(roadmap.role.name for roadmap in roadmaps))
+    return f"Roadmap: {', '.join(role_names)}" if role_names else "Roadmap"
+
+
+def calendar_shell(name: str, options: CalendarOptions) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-caldesc", CALENDAR_DESCRIPTION)
+    calendar.add("x-wr-timezone", options.timezone)
+    # RFC 7986 and its older Microsoft twin: how often clients should poll.
+    calendar.add("refresh-interval", options.refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(options.refresh))
+    return calendar
+
+
+def vevent(feed_event: FeedEvent, revision: Revision) -> Event:
+    changed_at = revision.changed_at.astimezone(UTC).replace(microsecond=0)
     event = Event()
-    event.add("uid", uid)
-    event.add("summary", summary)
-    event.add("dtstart", first_day)
-    event.add("dtend", last_day + timedelta(days=1))  # exclusive end for all-day events
+    event.add("uid", feed_event.uid)
+    event.add("summary", feed_event.summary)
+    event.add("dtstart", feed_event.first_day)
+    event.add("dtend", feed_event.last_day + timedelta(days=1))  # exclusive end for all-day events
     event.add("dtstamp", changed_at)
     event.add("last-modified", changed_at)
-    event.add("sequence", sequence)
-    event.add("status", "CONFIRMED")
+    event.add("sequence", revision.sequence)
+    event.add("status", feed_event.status)
     # Study time should not make the learner look busy to colleagues.
     event.add("transp", "TRANSPARENT")
+    event.add("categories", list(feed_event.categories))
+    event.add("description", feed_event.description)
+    event.add("url", feed_event.url)
     return event
 
 
@@ -230,10 +326,15 @@ def calendar_filename(roadmap: Roadmap) -> str:
     return f"{roadmap.role.slug}-roadmap.ics"
 
 
-def content_etag(*parts: object) -> str:
-    """A strong ETag over everything the rendering depends on (the caller lists it)."""
+def body_etag(body: bytes) -> str:
+    """A strong ETag: a hash of the bytes, so it moves when the bytes do, and only then."""
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+def inputs_key(*parts: object) -> str:
+    """A hash of everything a feed's body is made from (the caller lists it)."""
     text = "\x1f".join(str(part) for part in (CALENDAR_FORMAT_VERSION, *parts))
-    return '"' + hashlib.sha256(text.encode()).hexdigest()[:40] + '"'
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def last_modified_after(previous: datetime | None, now: datetime) -> datetime:

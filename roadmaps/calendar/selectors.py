@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
-from datetime import datetime
 
-from django.db.models import Count, Max, QuerySet, Subquery
+from django.db.models import QuerySet, Subquery
 
 from roadmaps.calendar.ics import TASK_COLUMNS, CalendarTask
 from roadmaps.catalog.services import REVISION_ROW
@@ -19,13 +17,16 @@ FEED_EXCLUDES_STATUSES = (Roadmap.Status.ARCHIVED,)
 
 
 def feed_by_token(token: str) -> CalendarFeed | None:
-    """The live feed this token opens, with its owner's profile; one query.
+    """The live feed this token opens, with its owner's profile and the catalog's
+    revision number (``catalog_revision``): one query, and all a 304 needs.
 
     The index finds the row by the token's SHA-256, so the database never
     compares the secret itself; the final check is constant-time.
     """
+    revision = CatalogRevision.objects.filter(pk=REVISION_ROW).values("number")[:1]
     feed = (
         CalendarFeed.objects.select_related("user__profile")
+        .annotate(catalog_revision=Subquery(revision))
         .filter(token_digest=digest_feed_token(token), user__is_active=True)
         .first()
     )
@@ -34,34 +35,8 @@ def feed_by_token(token: str) -> CalendarFeed | None:
     return feed
 
 
-@dataclass(frozen=True)
-class FeedState:
-    """Everything about the rows that can change a feed, from one aggregate query."""
-
-    roadmap_count: int
-    roadmaps_changed: datetime | None
-    task_count: int
-    tasks_changed: datetime | None
-    catalog_revision: int | None
-
-
 def feed_roadmaps(user_id: int) -> QuerySet[Roadmap]:
     return Roadmap.objects.filter(user_id=user_id).exclude(status__in=FEED_EXCLUDES_STATUSES)
-
-
-def feed_state(user_id: int) -> FeedState:
-    """Counts and latest changes: a deletion lowers a count, any edit raises a time
-    or, for the catalog's role and skill names, the revision number."""
-    revision = CatalogRevision.objects.filter(pk=REVISION_ROW).values("number")[:1]
-    totals = feed_roadmaps(user_id).aggregate(
-        roadmap_count=Count("id", distinct=True),
-        roadmaps_changed=Max("updated_at"),
-        task_count=Count("tasks__id"),
-        tasks_changed=Max("tasks__updated_at"),
-        # A scalar subquery inside the aggregate: still one query.
-        catalog_revision=Max(Subquery(revision)),
-    )
-    return FeedState(**totals)
 
 
 def roadmaps_for_feed(user_id: int) -> list[Roadmap]:

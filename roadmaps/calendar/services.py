@@ -8,12 +8,15 @@ with a conditional update, so however often it runs the mail goes out once.
 
 from __future__ import annotations
 
+import gzip
 import logging
 import smtplib
 from collections.abc import Callable
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,10 +25,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from redis.exceptions import RedisError
 
 from roadmaps import jobs
 from roadmaps.calendar import ics
 from roadmaps.calendar import selectors as calendar_selectors
+from roadmaps.calendar.revisions import event_revisions
 from roadmaps.models import CalendarExport, CalendarFeed, Roadmap
 from roadmaps.models.calendar import digest_feed_token, new_feed_token
 
@@ -41,8 +46,11 @@ EXPORT_SEND_LEASE = timedelta(minutes=15)
 EXPORT_STALL = timedelta(minutes=15)
 # An export still unsent after this is failed, not sent: it is no longer what was asked for.
 EXPORT_EXPIRY = timedelta(days=1)
-# How long a feed's "first seen" time for its current version is remembered.
-FEED_VERSION_MEMORY = timedelta(days=180)
+# How long a feed's body stays in the cache unfetched; a rebuild costs one build.
+FEED_BODY_MEMORY = timedelta(days=7)
+# zlib's level 6: 1 MB of iCalendar to about 80 KB in a few milliseconds, once per version.
+FEED_GZIP_LEVEL = 6
+CACHE_ERRORS = (RedisError, OSError)
 
 
 # --- The feed -------------------------------------------------------------------
@@ -62,7 +70,7 @@ def feed_rotate(*, user) -> CalendarFeed:
         feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
         if feed is None:
             return feed_get_or_create(user=user)
-        forget_feed_version(feed)
+        forget_feed_body(feed)
         feed.set_new_token()
         feed.save(update_fields=["token", "token_digest"])
     return feed
@@ -70,7 +78,7 @@ def feed_rotate(*, user) -> CalendarFeed:
 
 def feed_revoke(*, user) -> None:
     for feed in CalendarFeed.objects.filter(user=user):
-        forget_feed_version(feed)
+        forget_feed_body(feed)
         feed.delete()
 
 
@@ -81,60 +89,175 @@ def feed_urls(feed: CalendarFeed) -> dict[str, str]:
     return {"feed_url": feed_url, "webcal_url": f"webcal://{address}"}
 
 
-def calendar_options(user) -> ics.CalendarOptions:
+GOOGLE_SUBSCRIBE_URL = "https://calendar.google.com/calendar/render"
+OUTLOOK_SUBSCRIBE_URL = "https://outlook.live.com/calendar/0/addfromweb"
+SUBSCRIPTION_NAME = "Learning roadmap"
+
+
+def feed_subscribe_links(urls: dict[str, str]) -> dict[str, str]:
+    """One-click subscriptions: Google takes the webcal:// address, Outlook the https one.
+
+    Plain links the learner follows; nothing is fetched from here.
+    """
+    return {
+        "google_url": f"{GOOGLE_SUBSCRIBE_URL}?{urlencode({'cid': urls['webcal_url']})}",
+        "outlook_url": f"{OUTLOOK_SUBSCRIBE_URL}?{urlencode({'url': urls['feed_url'], 'name': SUBSCRIPTION_NAME})}",
+    }
+
+
+def feed_touch(*, user_id: int) -> None:
+    """Mark the learner's feed as changed; call it inside the transaction of every
+    write to their roadmaps or tasks. One UPDATE, none of the body is built."""
+    CalendarFeed.objects.filter(user_id=user_id).update(generation=F("generation") + 1)
+
+
+def calendar_options(user, *, now: datetime | None = None) -> ics.CalendarOptions:
+    """The rendering's settings; with ``now``, the feed's window around the learner's today."""
     profile = getattr(user, "profile", None)
+    zone_name = profile.timezone if profile else settings.TIME_ZONE
+    window = None
+    if now is not None:
+        window = ics.FeedWindow.around(now.astimezone(ZoneInfo(zone_name)).date())
     return ics.CalendarOptions(
         site_url=settings.SITE_URL,
-        timezone=profile.timezone if profile else settings.TIME_ZONE,
+        timezone=zone_name,
         refresh=timedelta(minutes=settings.FEED_REFRESH_MINUTES),
+        window=window,
     )
 
 
 @dataclass(frozen=True)
 class FeedVersion:
-    etag: str
+    etag: str  # of the identity body; the gzip body's is ``gzip_etag(etag)``
     last_modified: datetime
 
 
-def feed_version(*, feed: CalendarFeed, now: datetime) -> FeedVersion:
-    """The validators of the feed as it is now, without building it: one query.
+@dataclass(frozen=True)
+class FeedBody:
+    version: FeedVersion
+    gzipped: bytes
 
-    The ETag hashes every input of the rendering. Last-Modified is when this
-    server first saw that ETag (remembered in the cache): the rows alone cannot
-    say when a roadmap was deleted. A forgotten entry gives "now", which costs
-    clients one full download and is never wrongly "not modified".
+    def identity(self) -> bytes:
+        return gzip.decompress(self.gzipped)
+
+
+def gzip_etag(etag: str) -> str:
+    # Two encodings are two representations: a strong ETag must tell them apart.
+    return etag[:-1] + '-gzip"'
+
+
+def feed_inputs(*, feed: CalendarFeed, now: datetime) -> str:
+    """A hash of everything the body is made from, read from the feed's row alone.
+
+    ``feed`` comes from ``calendar_selectors.feed_by_token`` (profile and catalog
+    revision included): this costs no query.
     """
-    options = calendar_options(feed.user)
-    state = calendar_selectors.feed_state(feed.user_id)
-    etag = ics.content_etag(feed.token_digest, options.site_url, options.timezone, options.refresh, *astuple(state))
-    key = feed_version_key(feed)
-    known = cache.get(key)
-    if known is not None and known[0] == etag:
-        return FeedVersion(etag=etag, last_modified=known[1])
-    last_modified = ics.last_modified_after(known[1] if known else None, now)
-    cache.set(key, (etag, last_modified), FEED_VERSION_MEMORY.total_seconds())
-    return FeedVersion(etag=etag, last_modified=last_modified)
+    options = calendar_options(feed.user, now=now)
+    return ics.inputs_key(
+        feed.generation,
+        getattr(feed, "catalog_revision", None),
+        options.site_url,
+        options.timezone,
+        options.refresh,
+        options.window.first_day,
+    )
 
 
-def feed_version_key(feed: CalendarFeed) -> str:
-    return f"calendar-feed-version:{feed.token_digest}"
+def feed_version(*, feed: CalendarFeed, now: datetime) -> FeedVersion | None:
+    """The validators of the body last served, if it still stands; no query, no cache.
+
+    None when anything it was made from changed since: only a rebuild can tell
+    whether the bytes changed too.
+    """
+    if feed.etag and feed.last_modified and feed.built_from == feed_inputs(feed=feed, now=now):
+        return FeedVersion(etag=feed.etag, last_modified=feed.last_modified)
+    return None
 
 
-def forget_feed_version(feed: CalendarFeed) -> None:
-    cache.delete(feed_version_key(feed))
+def feed_body(*, feed: CalendarFeed, now: datetime) -> FeedBody:
+    """The body from the cache when it still stands (one lookup), else rebuilt."""
+    version = feed_version(feed=feed, now=now)
+    if version is not None:
+        cached = cache_get(feed_body_key(feed))
+        if cached is not None and cached[0] == version.etag:
+            return FeedBody(version=version, gzipped=cached[1])
+    return feed_rebuild(feed=feed, now=now)
 
 
-def feed_body(*, feed: CalendarFeed) -> bytes:
+def feed_rebuild(*, feed: CalendarFeed, now: datetime) -> FeedBody:
+    """Build, store the validators on the feed's row and the body in the cache.
+
+    The ETag is a hash of the bytes and Last-Modified moves only with it: a
+    change that leaves the bytes as they were (a re-plan that moves nothing)
+    keeps both, and clients download nothing.
+    """
+    inputs = feed_inputs(feed=feed, now=now)
+    options = calendar_options(feed.user, now=now)
     roadmaps = calendar_selectors.roadmaps_for_feed(feed.user_id)
     tasks = calendar_selectors.calendar_tasks([roadmap.id for roadmap in roadmaps])
-    return ics.build_calendar(roadmaps, tasks, calendar_options(feed.user))
+    events = ics.task_events(roadmaps, tasks, options)
+    revisions = event_revisions(user_id=feed.user_id, events=events, now=now)
+    body = ics.render_calendar(ics.calendar_name(roadmaps), events, revisions, options)
+    etag = ics.body_etag(body)
+    if etag == feed.etag and feed.last_modified is not None:
+        last_modified = feed.last_modified
+    else:
+        last_modified = ics.last_modified_after(feed.last_modified, now)
+    # Stored only if no write raised the generation meanwhile: then this body may
+    # predate it, and the next request builds again.
+    CalendarFeed.objects.filter(pk=feed.pk, generation=feed.generation).update(
+        built_from=inputs, etag=etag, last_modified=last_modified
+    )
+    feed.built_from, feed.etag, feed.last_modified = inputs, etag, last_modified
+    built = FeedBody(version=FeedVersion(etag=etag, last_modified=last_modified), gzipped=gzip_body(body))
+    cache_set(feed_body_key(feed), (etag, built.gzipped), FEED_BODY_MEMORY.total_seconds())
+    return built
 
 
-def roadmap_calendar(*, roadmap: Roadmap, tasks=None) -> bytes:
-    """One roadmap as .ics; expects ``calendar_selectors.roadmaps_for_calendar``."""
+def gzip_body(body: bytes) -> bytes:
+    # mtime=0: the same body always gives the same compressed bytes.
+    return gzip.compress(body, compresslevel=FEED_GZIP_LEVEL, mtime=0)
+
+
+def feed_body_key(feed: CalendarFeed) -> str:
+    return f"calendar-feed-body:{feed.pk}"
+
+
+def forget_feed_body(feed: CalendarFeed) -> None:
+    cache_delete(feed_body_key(feed))
+
+
+# The cache only saves work: when it is down, the feed is built from the database.
+def cache_get(key: str):
+    try:
+        return cache.get(key)
+    except CACHE_ERRORS:
+        logger.warning("cache unavailable: calendar feed built from the database", exc_info=True)
+        return None
+
+
+def cache_set(key: str, value, timeout: float) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except CACHE_ERRORS:
+        logger.warning("cache unavailable: calendar feed body not kept", exc_info=True)
+
+
+def cache_delete(key: str) -> None:
+    try:
+        cache.delete(key)
+    except CACHE_ERRORS:
+        logger.warning("cache unavailable: calendar feed body not dropped", exc_info=True)
+
+
+def roadmap_calendar(*, roadmap: Roadmap, now: datetime, tasks=None) -> bytes:
+    """One roadmap as .ics, every event (no window); expects ``roadmaps_for_calendar``."""
     if tasks is None:
         tasks = calendar_selectors.calendar_tasks([roadmap.id])
-    return ics.build_calendar([roadmap], tasks, calendar_options(roadmap.user))
+    options = calendar_options(roadmap.user)
+    events = ics.task_events([roadmap], tasks, options)
+    revisions = event_revisions(user_id=roadmap.user_id, events=events, now=now)
+    return ics.render_calendar(ics.calendar_name([roadmap]), events, revisions, options)
 
 
 # --- Exports --------------------------------------------------------------------
@@ -203,7 +326,7 @@ def export_send(*, export_id: str, now: datetime) -> bool:
     if not export_claim(export_id=export_id, now=now):
         return False
     try:
-        message = export_message(export_id=export_id)
+        message = export_message(export_id=export_id, now=now)
     except (CalendarExport.DoesNotExist, Roadmap.DoesNotExist):
         return False  # the roadmap was deleted after the claim; its export went with it
     try:
@@ -259,7 +382,7 @@ def is_transient_mail_error(error: BaseException) -> bool:
     return isinstance(error, OSError)  # refused connections, timeouts, disconnects
 
 
-def export_message(*, export_id: str) -> EmailMultiAlternatives:
+def export_message(*, export_id: str, now: datetime) -> EmailMultiAlternatives:
     export = CalendarExport.objects.select_related("user").get(pk=export_id)
     roadmap = calendar_selectors.roadmap_for_export(export)
     tasks = calendar_selectors.calendar_tasks([roadmap.id])
@@ -276,6 +399,6 @@ def export_message(*, export_id: str) -> EmailMultiAlternatives:
         to=[export.user.email],
     )
     message.attach_alternative(render_to_string("roadmaps/email/calendar_export.html", context), "text/html")
-    body = roadmap_calendar(roadmap=roadmap, tasks=tasks)
+    body = roadmap_calendar(roadmap=roadmap, tasks=tasks, now=now)
     message.attach(context["filename"], body, "text/calendar")
     return message

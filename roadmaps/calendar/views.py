@@ -17,8 +17,10 @@ from roadmaps.plans import selectors
 def calendar_page(request: HttpRequest) -> HttpResponse:
     # Reading the page never makes a feed: after "revoke", a reload must not bring it back.
     feed = CalendarFeed.objects.filter(user=request.user).first()
+    urls = calendar_services.feed_urls(feed) if feed else None
     context = {
-        "urls": calendar_services.feed_urls(feed) if feed else None,
+        "urls": urls,
+        "subscribe_links": calendar_services.feed_subscribe_links(urls) if urls else None,
         "roadmaps": list(selectors.roadmaps_of(request.user)),
     }
     return render(request, "roadmaps/web/calendar.html", context)

@@ -1,9 +1,10 @@
-from .calendar import CalendarExport, CalendarFeed
+from .calendar import CalendarEventRevision, CalendarExport, CalendarFeed
 from .catalog import CatalogRevision, Milestone, MilestoneKind, Phase, Role, RoleLevel, Skill, Track
 from .nudges import NudgeDelivery
 from .plans import Roadmap, Task
 
 __all__ = [
+    "CalendarEventRevision",
     "CalendarExport",
     "CalendarFeed",
     "CatalogRevision",

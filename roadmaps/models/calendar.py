@@ -29,6 +29,16 @@ class CalendarFeed(models.Model):
     token = models.CharField(max_length=64)
     token_digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Raised in the same transaction as every write to the learner's roadmaps or
+    # tasks (``calendar.services.feed_touch``): the cheap sign that the body changed.
+    generation = models.PositiveBigIntegerField(default=0)
+    # The last body served: which inputs made it (a hash of the generation, the
+    # catalog revision, the profile and the window), its ETag (a hash of its bytes)
+    # and since when those bytes are served. Kept in the database so a cache
+    # outage never moves the validators of a feed whose bytes did not change.
+    built_from = models.CharField(max_length=64, blank=True)
+    etag = models.CharField(max_length=64, blank=True)
+    last_modified = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
@@ -36,6 +46,29 @@ class CalendarFeed(models.Model):
     def set_new_token(self) -> None:
         self.token = new_feed_token()
         self.token_digest = digest_feed_token(self.token)
+
+
+class CalendarEventRevision(models.Model):
+    """What a learner's calendar last showed for one event UID, and its SEQUENCE.
+
+    RFC 5545 wants SEQUENCE to rise whenever SUMMARY, DTSTART, DTEND, DESCRIPTION
+    or STATUS change, and DTSTAMP (without METHOD) to be when the event was last
+    revised. Comparing a fingerprint of what the event shows catches every such
+    change (a tick, a re-plan, a curator renaming a skill) without each write
+    having to know what the calendar shows.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    uid = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=32)
+    sequence = models.PositiveIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "uid"], name="unique_calendar_event_uid")]
+
+    def __str__(self) -> str:
+        return f"{self.uid} (sequence {self.sequence})"
 
 
 class CalendarExport(models.Model):

@@ -64,6 +64,9 @@ class Task(models.Model):
     # Calendar identity: the UID never changes; the revision rises with each change
     # of dates or title so calendar apps update the event in place.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The UID already published for tasks made before UIDs dropped the host name
+    # ("<uid>@<host>"); empty for later tasks, whose calendar UID is ``uid`` alone.
+    legacy_calendar_uid = models.CharField(max_length=255, blank=True, editable=False)
     calendar_revision = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,3 +91,12 @@ class Task(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+    @property
+    def calendar_uid(self) -> str:
+        return calendar_uid(self.uid, self.legacy_calendar_uid)
+
+
+def calendar_uid(uid: uuid.UUID, legacy_calendar_uid: str) -> str:
+    """A UID once published never changes; new ones carry no host name (RFC 7986)."""
+    return legacy_calendar_uid or str(uid)

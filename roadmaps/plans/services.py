@@ -1,4 +1,9 @@
-"""Writes to a learner's roadmaps: each function owns its transaction."""
+"""Writes to a learner's roadmaps: each function owns its transaction.
+
+Every write that changes what a learner's calendar could show calls
+``calendar_services.feed_touch`` inside its transaction: that is how the feed
+knows its stored body is stale without looking at any task.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from django.db.models import F
 import planner
 from accounts import services as account_services
 from accounts.models import Profile
+from roadmaps.calendar import services as calendar_services
 from roadmaps.models import Roadmap, Role, Task, Track
 from roadmaps.models.plans import FINISHED_STATUSES
 from roadmaps.plans import planning, selectors
@@ -74,11 +80,14 @@ def roadmap_create(*, user, inputs: PlanInputs) -> Roadmap:
         )
         milestones = planning.milestones_by_slug(inputs.track)
         Task.objects.bulk_create(planning.tasks_from_plan(roadmap, plan, milestones))
+        calendar_services.feed_touch(user_id=user.pk)
     return roadmap
 
 
 def roadmap_delete(*, roadmap: Roadmap) -> None:
-    roadmap.delete()
+    with transaction.atomic():
+        roadmap.delete()
+        calendar_services.feed_touch(user_id=roadmap.user_id)
 
 
 def task_mark(*, task: Task, status: str, now: datetime) -> Task:
@@ -88,6 +97,7 @@ def task_mark(*, task: Task, status: str, now: datetime) -> Task:
         task.completed_at = (task.completed_at or now) if status in FINISHED_STATUSES else None
         task.save(update_fields=["status", "completed_at", "updated_at"])
         _sync_roadmap_status(task.roadmap)
+        calendar_services.feed_touch(user_id=task.roadmap.user_id)
     return task
 
 
@@ -134,6 +144,7 @@ def roadmap_replan(
         _apply_moves(tasks, result, now)
         roadmap.end_date = result.end_date
         roadmap.save()
+        calendar_services.feed_touch(user_id=roadmap.user_id)
     return ReplanResult(roadmap=roadmap, moved_task_ids=result.moved_task_ids)
 
 

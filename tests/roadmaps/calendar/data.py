@@ -87,5 +87,6 @@ def vobject_events(body: bytes) -> dict[str, object]:
     return {event.uid.value: event for event in calendar.contents.get("vevent", [])}
 
 
-def task_uid(task, host="localhost") -> str:
-    return f"{task.uid}@{host}"
+def task_uid(task) -> str:
+    """Tasks made since UIDs dropped the host name are published by their UUID alone."""
+    return str(task.uid)

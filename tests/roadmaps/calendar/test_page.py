@@ -1,6 +1,8 @@
 """The calendar page: subscribe link, rotate, revoke, .ics download and e-mail export."""
 
-from urllib.parse import urlsplit
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import icalendar
 import pytest
@@ -129,3 +131,28 @@ def test_the_calendar_pages_need_a_login(db, method, path):
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=")
     assert not CalendarFeed.objects.exists()
+
+
+def test_the_page_offers_one_click_google_and_outlook_subscriptions(client, learner, settings):
+    settings.SITE_URL = "https://planner.example.org"
+
+    page = client.post("/calendar/subscribe/", follow=True).content.decode()
+
+    path = feed_path(learner)
+    token = path.removeprefix("/calendar/").removesuffix(".ics")
+    google = re.search(r'href="([^"]+)"[^>]*data-testid="google-link"', page)
+    outlook = re.search(r'href="([^"]+)"[^>]*data-testid="outlook-link"', page)
+    assert google and outlook
+    google_url, outlook_url = (urlsplit(html.unescape(m[1])) for m in (google, outlook))
+    assert (google_url.scheme, google_url.netloc, google_url.path) == (
+        "https",
+        "calendar.google.com",
+        "/calendar/render",
+    )
+    assert parse_qs(google_url.query) == {"cid": [f"webcal://planner.example.org/calendar/{token}.ics"]}
+    assert (outlook_url.netloc, outlook_url.path) == ("outlook.live.com", "/calendar/0/addfromweb")
+    assert parse_qs(outlook_url.query) == {
+        "url": [f"https://planner.example.org/calendar/{token}.ics"],
+        "name": ["Learning roadmap"],
+    }
+    assert "every 8 to 24 hours" in page

@@ -1,0 +1,239 @@
+"""How the feed is served: from its stored body, gzipped, with validators that move only with the bytes."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+
+from roadmaps.calendar import services as calendar_services
+from roadmaps.models import CalendarFeed, Roadmap
+from roadmaps.plans import services
+from tests.factories import UserFactory
+from tests.roadmaps.calendar.data import START, icalendar_events, path_of, roadmap_with_tasks, task_uid
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def feed_of(user) -> str:
+    feed = calendar_services.feed_get_or_create(user=user)
+    return path_of(calendar_services.feed_urls(feed)["feed_url"])
+
+
+@pytest.fixture
+def plan(learner):
+    return roadmap_with_tasks(learner, tasks=6)
+
+
+@pytest.fixture
+def feed(learner, plan) -> str:
+    return feed_of(learner)
+
+
+# --- Served from the stored body ------------------------------------------------------
+
+
+def test_an_unchanged_feed_costs_one_query_and_one_cache_lookup(feed, django_assert_num_queries):
+    first = Client().get(feed)
+
+    with django_assert_num_queries(1):
+        again = Client().get(feed)
+
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
+def test_a_change_invalidates_exactly_its_learner_s_body(learner, plan, feed, django_assert_num_queries):
+    other = UserFactory()
+    roadmap_with_tasks(other, tasks=4, role_slug="data-scientist")
+    other_feed = feed_of(other)
+    before, other_before = Client().get(feed), Client().get(other_feed)
+
+    services.task_mark(task=plan.tasks[0], status="done", now=NOW)
+
+    # Rebuilt: token, roadmaps, tasks, skills, revisions, raised revisions, validators.
+    with django_assert_num_queries(7):
+        after = Client().get(feed)
+    with django_assert_num_queries(1):
+        other_after = Client().get(other_feed)
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert other_after.content == other_before.content
+
+
+def test_the_304_path_reads_neither_tasks_nor_the_cache(feed, django_assert_num_queries, settings):
+    etag = Client().get(feed).headers["ETag"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+    with django_assert_num_queries(1):
+        response = Client().get(feed, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+
+
+def test_a_304_carries_no_content_length(feed):
+    etag = Client().get(feed).headers["ETag"]
+
+    response = Client().get(feed, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert "Content-Length" not in response.headers
+
+
+def test_a_replan_that_moves_nothing_keeps_etag_and_last_modified(learner, learner_client, frozen_clock):
+    from tests.factories import RoleFactory, SkillFactory, make_track
+
+    role = RoleFactory(slug="data-scientist", name="Data Scientist")
+    make_track(slug="sprint", milestones_per_phase=(2, 2), hours=6, skills=[SkillFactory()]).roles.add(role)
+    created = learner_client.post(
+        "/api/roadmaps/",
+        {"role": "data-scientist", "track": "sprint", "start_date": START.isoformat(), "weekly_hours": 10},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    roadmap = Roadmap.objects.get(pk=created.json()["id"])
+    services.roadmap_replan(roadmap=roadmap, from_date=START, now=NOW)
+    feed = feed_of(learner)
+    before = Client().get(feed)
+    generation = CalendarFeed.objects.get(user=learner).generation
+    frozen_clock.shift(timedelta(hours=1))
+
+    result = services.roadmap_replan(roadmap=roadmap, from_date=START, now=NOW + timedelta(hours=1))
+    after = Client().get(feed, HTTP_IF_NONE_MATCH=before.headers["ETag"])
+
+    assert result.moved_task_ids == ()
+    assert CalendarFeed.objects.get(user=learner).generation > generation  # it was rebuilt...
+    assert after.status_code == 304  # ...to the same bytes
+    assert after.headers["ETag"] == before.headers["ETag"]
+    assert after.headers["Last-Modified"] == before.headers["Last-Modified"]
+
+
+def test_a_rebuild_after_a_cache_flush_keeps_the_validators(feed, frozen_clock):
+    from django.core.cache import cache
+
+    before = Client().get(feed)
+    cache.clear()
+    frozen_clock.shift(timedelta(hours=3))
+
+    after = Client().get(feed)
+
+    assert after.content == before.content
+    assert after.headers["ETag"] == before.headers["ETag"]
+    assert after.headers["Last-Modified"] == before.headers["Last-Modified"]
+
+
+def test_the_feed_is_served_from_the_database_while_the_cache_is_down(feed, settings):
+    before = Client().get(feed)
+    # Nothing listens on port 9: every cache call fails at once.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/3"}
+    }
+
+    full = Client().get(feed)
+    conditional = Client().get(feed, HTTP_IF_NONE_MATCH=before.headers["ETag"])
+
+    assert full.status_code == 200
+    assert full.content == before.content
+    assert full.headers["ETag"] == before.headers["ETag"]
+    assert conditional.status_code == 304
+
+
+def test_a_tick_while_the_cache_is_down_still_reaches_the_feed(plan, feed, settings):
+    before = Client().get(feed)
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/3"}
+    }
+
+    services.task_mark(task=plan.tasks[0], status="done", now=NOW)
+    after = Client().get(feed, HTTP_IF_NONE_MATCH=before.headers["ETag"])
+
+    assert after.status_code == 200
+    assert str(icalendar_events(after.content)[task_uid(plan.tasks[0])]["SUMMARY"]).startswith("✓ ")
+
+
+# --- Compression ------------------------------------------------------------------------
+
+
+def test_a_client_accepting_gzip_gets_the_same_calendar_gzipped(feed):
+    plain = Client().get(feed)
+
+    compressed = Client().get(feed, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == plain.content
+    assert len(compressed.content) < len(plain.content)
+    assert "Accept-Encoding" in compressed.headers["Vary"]
+    assert "Accept-Encoding" in plain.headers["Vary"]
+    assert "Content-Encoding" not in plain.headers
+    # Two encodings, two representations: their strong ETags differ.
+    assert compressed.headers["ETag"] != plain.headers["ETag"]
+
+
+def test_either_encoding_s_etag_gets_a_304(feed):
+    compressed_etag = Client().get(feed, HTTP_ACCEPT_ENCODING="gzip").headers["ETag"]
+    plain_etag = Client().get(feed).headers["ETag"]
+
+    assert Client().get(feed, HTTP_IF_NONE_MATCH=compressed_etag).status_code == 304
+    response = Client().get(feed, HTTP_IF_NONE_MATCH=plain_etag, HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 304
+    assert response.headers["ETag"] == compressed_etag
+
+
+def test_a_weak_comparison_of_if_none_match_matches(feed):
+    etag = Client().get(feed).headers["ETag"]
+
+    assert Client().get(feed, HTTP_IF_NONE_MATCH=f'"other", W/{etag}').status_code == 304
+
+
+# --- The window -------------------------------------------------------------------------
+
+
+def test_the_feed_holds_tasks_from_eight_weeks_back_to_twenty_six_weeks_ahead(learner):
+    plan = roadmap_with_tasks(learner, tasks=4, per_milestone=4)
+    # The window runs from the Monday 8 weeks before this week's to the Sunday 26 weeks after it.
+    monday = NOW.date() - timedelta(days=NOW.date().weekday())
+    too_old, oldest, newest, too_late = plan.tasks
+    for task, start, end in [
+        (too_old, monday - timedelta(weeks=8, days=3), monday - timedelta(weeks=8, days=1)),
+        (oldest, monday - timedelta(weeks=8, days=1), monday - timedelta(weeks=8)),
+        (newest, monday + timedelta(weeks=26, days=6), monday + timedelta(weeks=27)),
+        (too_late, monday + timedelta(weeks=27), monday + timedelta(weeks=27, days=2)),
+    ]:
+        task.start_date, task.due_date = start, end
+        task.save()
+
+    events = icalendar_events(Client().get(feed_of(learner)).content)
+
+    assert task_uid(oldest) in events
+    assert task_uid(newest) in events
+    assert task_uid(too_old) not in events
+    assert task_uid(too_late) not in events
+    # Later work still shows, as its milestone's marker (one all-day event).
+    marker = events[f"milestone-{task_uid(too_old)}"]
+    assert marker["DTSTART"].dt == too_late.due_date
+    assert str(marker["SUMMARY"]) == "Milestone due: Milestone 1"
+
+
+def test_the_window_moves_on_the_next_monday(learner, plan, feed, frozen_clock):
+    before = Client().get(feed)
+
+    frozen_clock.move_to(datetime(2026, 11, 29, 22, 0, tzinfo=UTC))  # still Sunday
+    sunday = Client().get(feed, HTTP_IF_NONE_MATCH=before.headers["ETag"])
+    frozen_clock.move_to(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    monday = Client().get(feed, HTTP_IF_NONE_MATCH=before.headers["ETag"])
+
+    assert sunday.status_code == 304
+    # The window moved, the rebuild found the same bytes: still not modified.
+    assert monday.status_code == 304
+    assert monday.headers["Last-Modified"] == before.headers["Last-Modified"]
