@@ -50,15 +50,6 @@
     });
   }
 
-  // Forms with data-confirm ask first (rotating or revoking the calendar link).
-  function confirmForms() {
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
-      });
-    });
-  }
-
   // A second click on a submit button while the page loads would post twice.
   function preventDoubleSubmit() {
     document.addEventListener("submit", function (event) {
@@ -84,7 +75,6 @@
   function start() {
     enableCopyButtons();
     detectTimezone();
-    confirmForms();
     preventDoubleSubmit();
   }
 
