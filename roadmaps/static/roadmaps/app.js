@@ -50,6 +50,17 @@
     });
   }
 
+  // "Print" buttons: hidden in the HTML (the page says how to print without them).
+  function enablePrintButtons() {
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      if (typeof window.print !== "function") return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        window.print();
+      });
+    });
+  }
+
   // A second click on a submit button while the page loads would post twice.
   function preventDoubleSubmit() {
     document.addEventListener("submit", function (event) {
@@ -75,6 +86,7 @@
   function start() {
     enableCopyButtons();
     detectTimezone();
+    enablePrintButtons();
     preventDoubleSubmit();
   }
 
