@@ -7,11 +7,20 @@ from functools import cache
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts import services
 from accounts.models import User, validate_display_text
 
-TAKEN_MESSAGE = "An account with this e-mail already exists. Log in or reset your password."
+
+def taken_message() -> str:
+    """The duplicate-address error, with the two ways on as links (the page shows it as HTML)."""
+    return format_html(
+        'An account with this e-mail already exists. <a href="{}">Log in</a> or <a href="{}">reset your password</a>.',
+        reverse("login"),
+        reverse("password_reset"),
+    )
 
 
 @cache
@@ -57,14 +66,15 @@ class SignupForm(forms.Form):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]
         if services.email_is_taken(email):
-            raise forms.ValidationError(TAKEN_MESSAGE)
+            raise forms.ValidationError(taken_message())
         return email
 
     def clean(self):
         cleaned = super().clean()
         password = cleaned.get("password")
-        if password and "email" in cleaned:
-            candidate = User(email=cleaned["email"], name=cleaned.get("name", ""))
+        # Judged even when the e-mail is not valid yet: every problem shows at once.
+        if password:
+            candidate = User(email=cleaned.get("email", ""), name=cleaned.get("name", ""))
             try:
                 password_validation.validate_password(password, user=candidate)
             except forms.ValidationError as error:
@@ -82,5 +92,5 @@ class SignupForm(forms.Form):
                 timezone_name=data["timezone"],
             )
         except services.EmailTaken:
-            self.add_error("email", TAKEN_MESSAGE)
+            self.add_error("email", taken_message())
             raise

@@ -1,7 +1,8 @@
 """Account pages: sign-up here; log in, log out and password reset are Django's own views."""
 
+from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
@@ -49,3 +50,12 @@ class ThrottledLoginView(LoginView):
             context = self.get_context_data(form=form, throttled=True)
             return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
+
+
+class LogoutWithMessageView(LogoutView):
+    """Django's log out, then a message on the next page saying it worked."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You are logged out. See you soon.")
+        return response

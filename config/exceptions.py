@@ -4,7 +4,8 @@
 - A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 (and JSON nested too deep
   to decode a 400, in ``config.parsers``): neither may reach the 500 handler.
 - Under ``/api/`` even the URL resolver's 404 and the last-resort 500 answer in
-  JSON, so clients never have to parse an HTML error page.
+  JSON, so clients never have to parse an HTML error page; elsewhere the 400,
+  403, 404 and 500 pages are the site's own, with its layout and a way back.
 - ``ErrorResponsesSchema`` documents the 400/401/404/413/429 answers each
   operation can give, derived from the view's configuration, so a new endpoint
   is documented like the others without anyone remembering to.
@@ -12,8 +13,9 @@
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
-from django.views import defaults
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
@@ -36,29 +38,66 @@ def api_exception_handler(exc, context):
     return exception_handler(exc, context)
 
 
-# --- Error pages: JSON under /api/, the usual pages elsewhere --------------------------
+# --- Error pages: JSON under /api/, the site's own styled pages elsewhere ---------------
+
+ERROR_TITLES = {
+    400: "That request did not work",
+    403: "You cannot open this page",
+    404: "Page not found",
+    500: "Something went wrong",
+}
 
 
 def is_api_request(request) -> bool:
     return request.path_info.startswith(API_PREFIX)
 
 
+def _api_error(status: int) -> JsonResponse:
+    details = {400: "Bad request.", 403: "Forbidden.", 404: "Not found.", 500: "Server error."}
+    return JsonResponse({"detail": details[status]}, status=status)
+
+
+def _error_page(request, status: int) -> HttpResponse:
+    context = {"error_code": status, "error_title": ERROR_TITLES[status]}
+    return render(request, f"{status}.html", context, status=status)
+
+
 def bad_request(request, exception):
-    if is_api_request(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
-    return defaults.bad_request(request, exception)
+    return _api_error(400) if is_api_request(request) else _error_page(request, 400)
+
+
+def permission_denied(request, exception):
+    return _api_error(403) if is_api_request(request) else _error_page(request, 403)
 
 
 def page_not_found(request, exception):
+    return _api_error(404) if is_api_request(request) else _error_page(request, 404)
+
+
+def csrf_failure(request, reason=""):
+    """An expired or cookieless form post: the styled 403 page that says what to do."""
     if is_api_request(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)
+        return _api_error(403)
+    context = {"error_code": 403, "error_title": "This form has expired"}
+    return render(request, "403_csrf.html", context, status=403)
 
 
 def server_error(request):
     if is_api_request(request):
-        return JsonResponse({"detail": "Server error."}, status=500)
-    return defaults.server_error(request)
+        return _api_error(500)
+    # No request context: the session, the database or a context processor may be what failed.
+    try:
+        body = loader.get_template("500.html").render({"error_code": 500, "error_title": ERROR_TITLES[500]})
+    except Exception:  # the last resort must not fail in turn
+        return HttpResponseServerError(PLAIN_500)
+    return HttpResponse(body, status=500)
+
+
+PLAIN_500 = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Something went wrong</title></head>'
+    '<body><main><h1>Something went wrong</h1><p>Try again in a minute.</p><p><a href="/">Home page</a></p>'
+    "</main></body></html>"
+)
 
 
 # --- The schema's error responses ------------------------------------------------------

@@ -41,5 +41,6 @@ urlpatterns = [
 
 # Under /api/ the error pages are JSON too (config.exceptions).
 handler400 = "config.exceptions.bad_request"
+handler403 = "config.exceptions.permission_denied"
 handler404 = "config.exceptions.page_not_found"
 handler500 = "config.exceptions.server_error"

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from roadmaps.calendar import views as calendar_page
-from roadmaps.plans.views import dashboard, onboarding
+from roadmaps.plans.views import dashboard, onboarding, takeaway
 from roadmaps.plans.views import roadmap as roadmap_page
 from roadmaps.web import home, settings_page
 
@@ -21,6 +21,9 @@ urlpatterns = [
     path("roadmaps/<int:pk>/replan/", roadmap_page.replan, name="roadmap-replan-page"),
     path("roadmaps/<int:pk>/export/", roadmap_page.export, name="roadmap-export-page"),
     path("roadmaps/<int:pk>/delete/", roadmap_page.delete, name="roadmap-delete-page"),
+    path("roadmaps/<int:pk>/print/", takeaway.print_page, name="roadmap-print-page"),
+    path("roadmaps/<int:pk>/checklist.csv", takeaway.checklist_csv_download, name="roadmap-checklist-csv"),
+    path("roadmaps/<int:pk>/checklist.md", takeaway.checklist_markdown_download, name="roadmap-checklist-md"),
     path("tasks/<int:pk>/status/", roadmap_page.task_status, name="task-status-page"),
     path("calendar/", calendar_page.calendar_page, name="calendar-page"),
     path("calendar/subscribe/", calendar_page.subscribe, name="calendar-subscribe-page"),

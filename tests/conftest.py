@@ -4,6 +4,15 @@ from rest_framework.test import APIClient
 from tests.factories import UserFactory, token_for
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        default=None,
+        help="Browser tests save a full-page screenshot of every page they check, at each width, into DIR.",
+    )
+
+
 def pytest_configure(config):
     from django.conf import settings
 

@@ -1,4 +1,9 @@
-"""The calendar page: subscribe to the feed, rotate or revoke it, download or e-mail .ics."""
+"""The calendar page: subscribe to the feed, rotate or revoke it, download or e-mail .ics.
+
+Rotating and revoking break the learner's subscriptions, so each asks first on
+a page of its own (GET asks and changes nothing, POST acts): the question needs
+no script.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from roadmaps.calendar import services as calendar_services
 from roadmaps.models import CalendarFeed
@@ -34,9 +39,35 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     return redirect("calendar-page")
 
 
+CONFIRMATIONS = {
+    "rotate": {
+        "title": "Make a new calendar link?",
+        "explanation": "The current link stops working at once: calendar apps subscribed to it stop updating, "
+        "and you will need to subscribe again with the new link.",
+        "action": "Yes, make a new link",
+        "danger": False,
+    },
+    "revoke": {
+        "title": "Turn the calendar link off?",
+        "explanation": "The link stops working at once: calendar apps subscribed to it stop updating. "
+        "You can make a new link later.",
+        "action": "Yes, turn the link off",
+        "danger": True,
+    },
+}
+
+
+def _confirm(request: HttpRequest, action: str) -> HttpResponse:
+    if not CalendarFeed.objects.filter(user=request.user).exists():
+        return redirect("calendar-page")
+    return render(request, "roadmaps/web/calendar_confirm.html", CONFIRMATIONS[action])
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def rotate(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _confirm(request, "rotate")
     calendar_services.feed_rotate(user=request.user)
     messages.success(
         request,
@@ -47,8 +78,10 @@ def rotate(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def revoke(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _confirm(request, "revoke")
     calendar_services.feed_revoke(user=request.user)
     messages.success(request, "Your calendar link is turned off; calendar apps stop updating.")
     return redirect("calendar-page")

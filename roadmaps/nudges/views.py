@@ -7,7 +7,7 @@ token: the signed token in the URL is the credential, hence ``csrf_exempt``.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -23,6 +23,9 @@ from roadmaps.nudges.unsubscribe import nudges_unsubscribe, user_id_from_token
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     profile = _profile_for(token)
+    if profile is None:
+        # Said on a page of its own: the learner came from an e-mail and needs to know what to do instead.
+        return render(request, "roadmaps/nudges/invalid_link.html", status=404)
     context = {"email": masked_email(profile.user.email)}
     if request.method == "POST":
         nudges_unsubscribe(profile=profile, now=timezone.now())
@@ -30,12 +33,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "roadmaps/nudges/unsubscribe.html", {**context, "token": token})
 
 
-def _profile_for(token: str) -> Profile:
+def _profile_for(token: str) -> Profile | None:
+    """The profile the signed token names; None for a damaged link or a deleted account."""
     user_id = user_id_from_token(token)
-    profile = Profile.objects.select_related("user").filter(user_id=user_id).first()
-    if user_id is None or profile is None:
-        raise Http404("This unsubscribe link is not valid.")
-    return profile
+    if user_id is None:
+        return None
+    return Profile.objects.select_related("user").filter(user_id=user_id).first()
 
 
 def masked_email(email: str) -> str:

@@ -5,18 +5,34 @@ hours of the tasks finished (done or skipped, as progress counts them) by the
 end of each week, on the learner's own calendar, up to this week. The chart is
 inline SVG with coordinates as attributes and colours from the stylesheet, so
 it needs no script and no inline style.
+
+Two layouts of the same chart: a wide one, and a compact one of half the width
+with three date ticks that the stylesheet shows on phones instead, so its text
+stays at least 11 px tall on a 390 px screen instead of shrinking to 6 px.
+When the plan crosses a new year, every date tick carries its year.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 12, 32
-MAX_X_TICKS = 6
+
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    max_x_ticks: int
+
+
+WIDE = Layout(width=640, height=260, left=48, right=16, top=12, bottom=32, max_x_ticks=6)
+COMPACT = Layout(width=320, height=220, left=52, right=12, top=12, bottom=32, max_x_ticks=3)
 
 
 @dataclass(frozen=True)
@@ -42,12 +58,18 @@ class BurnupChart:
     hours_total: float
     hours_planned_by_now: float
     hours_finished: float
+    compact: BurnupChart | None = None  # the same chart laid out for phones
 
 
 def burnup_chart(tasks: Sequence, *, today: date, zone) -> BurnupChart | None:
     """The chart for these tasks (``Task`` rows), or None for a roadmap with no task."""
     if not tasks:
         return None
+    compact = _burnup_chart(tasks, today=today, zone=zone, layout=COMPACT)
+    return replace(_burnup_chart(tasks, today=today, zone=zone, layout=WIDE), compact=compact)
+
+
+def _burnup_chart(tasks: Sequence, *, today: date, zone, layout: Layout) -> BurnupChart:
     first_monday = _monday(min(task.start_date for task in tasks))
     last_day = max(max(task.due_date for task in tasks), today)
     week_ends = [first_monday + timedelta(days=7 * week + 6) for week in range((last_day - first_monday).days // 7 + 1)]
@@ -58,14 +80,14 @@ def burnup_chart(tasks: Sequence, *, today: date, zone) -> BurnupChart | None:
     this_week = sum(1 for end in week_ends if end - timedelta(days=6) <= today)
     finished = _cumulative(week_ends[:this_week], finished_by_day)
     total_minutes = sum(task.estimated_minutes for task in tasks)
-    scale = _Scale(weeks=len(week_ends), top_hours=_nice_ceiling(total_minutes / 60))
+    scale = _Scale(layout=layout, weeks=len(week_ends), top_hours=_nice_ceiling(total_minutes / 60))
     return BurnupChart(
-        width=WIDTH,
-        height=HEIGHT,
-        plot_left=LEFT,
-        plot_right=WIDTH - RIGHT,
-        plot_top=TOP,
-        plot_bottom=HEIGHT - BOTTOM,
+        width=layout.width,
+        height=layout.height,
+        plot_left=layout.left,
+        plot_right=layout.width - layout.right,
+        plot_top=layout.top,
+        plot_bottom=layout.height - layout.bottom,
         planned_points=scale.points(planned),
         finished_points=scale.points(finished),
         today_x=scale.x_of_day(today, first_monday) if today <= last_day else None,
@@ -113,15 +135,18 @@ def _nice_ceiling(hours: float) -> float:
 
 @dataclass(frozen=True)
 class _Scale:
+    layout: Layout
     weeks: int
     top_hours: float
 
     def x(self, week: float) -> float:
-        return round(LEFT + (WIDTH - LEFT - RIGHT) * week / self.weeks, 1)
+        layout = self.layout
+        return round(layout.left + (layout.width - layout.left - layout.right) * week / self.weeks, 1)
 
     def y(self, hours: float) -> float:
-        plot_height = HEIGHT - TOP - BOTTOM
-        return round(HEIGHT - BOTTOM - plot_height * hours / self.top_hours, 1)
+        layout = self.layout
+        plot_height = layout.height - layout.top - layout.bottom
+        return round(layout.height - layout.bottom - plot_height * hours / self.top_hours, 1)
 
     def points(self, totals: list[float]) -> str:
         return " ".join(f"{self.x(week)},{self.y(hours)}" for week, hours in enumerate(totals))
@@ -130,9 +155,11 @@ class _Scale:
         return self.x((day - first_monday).days / 7)
 
     def x_ticks(self, week_ends: list[date]) -> list[Tick]:
-        every = max(1, math.ceil(len(week_ends) / MAX_X_TICKS))
+        every = max(1, math.ceil(len(week_ends) / self.layout.max_x_ticks))
+        # The first Monday counts too: a plan starting in late December crosses a year.
+        with_year = (week_ends[0] - timedelta(days=6)).year != week_ends[-1].year
         ticks = [
-            Tick(self.x(index + 1), f"{end.day} {end:%b}")
+            Tick(self.x(index + 1), f"{end.day} {end:%b} {end.year}" if with_year else f"{end.day} {end:%b}")
             for index, end in enumerate(week_ends)
             if (len(week_ends) - 1 - index) % every == 0
         ]

@@ -58,6 +58,25 @@ def test_a_taken_email_is_refused_on_the_form_whatever_its_case(client):
     assert User.objects.filter(email__iexact="new@example.com").count() == 1
 
 
+def test_the_taken_email_error_links_to_log_in_and_to_password_reset(client):
+    UserFactory(email="new@example.com")
+
+    response = client.post("/signup/", GOOD_SIGNUP)
+
+    error = re.search(r'<ul class="errorlist"[^>]*>(.*?)</ul>', response.content.decode(), re.S).group(1)
+    assert '<a href="/login/">Log in</a>' in error
+    assert '<a href="/password-reset/">reset your password</a>' in error
+
+
+def test_a_weak_password_is_reported_even_when_the_email_is_not_valid(client):
+    response = client.post("/signup/", {**GOOD_SIGNUP, "email": "not-an-email", "password": "short"})
+
+    assert response.status_code == 400
+    assert b"valid email" in response.content
+    assert b"too short" in response.content
+    assert not User.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -183,3 +202,13 @@ def test_password_guessing_is_slowed_down_like_on_the_api(client, settings):
     assert response.status_code == 429
     assert b"Too many attempts" in response.content
     assert client.get("/dashboard/").status_code == 302
+
+
+def test_logging_out_says_so_on_the_next_page(client):
+    client.force_login(UserFactory())
+
+    response = client.post("/logout/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/"
+    assert b"You are logged out." in response.content
+    assert not response.wsgi_request.user.is_authenticated

@@ -145,9 +145,10 @@ def test_a_learner_subscribes_to_the_calendar_feed_then_rotates_and_revokes_it(p
     summaries = {str(event["SUMMARY"]) for event in calendar.walk("VEVENT")}
     assert {task.title for task in roadmap.tasks.all()} <= summaries
 
-    # A new link kills the old one.
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Make a new link").click()
+    # A new link kills the old one, once the learner says yes on the page that asks.
+    page.get_by_role("link", name="Make a new link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Make a new calendar link?")
+    page.get_by_role("button", name="Yes, make a new link").click()
     expect(page.get_by_text("You have a new calendar link.")).to_be_visible()
     new_url = page.get_by_label("Your private calendar link").input_value()
     assert new_url != feed_url
@@ -155,8 +156,8 @@ def test_a_learner_subscribes_to_the_calendar_feed_then_rotates_and_revokes_it(p
     assert page.request.get(new_url).status == 200
 
     # Turning it off kills it too, and the page offers to make one again.
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Turn the link off").click()
+    page.get_by_role("link", name="Turn the link off").click()
+    page.get_by_role("button", name="Yes, turn the link off").click()
     expect(page.get_by_role("button", name="Make my calendar link")).to_be_visible()
     assert page.request.get(new_url).status == 404
     assert page.csp_errors == []

@@ -50,11 +50,13 @@
     });
   }
 
-  // Forms with data-confirm ask first (rotating or revoking the calendar link).
-  function confirmForms() {
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+  // "Print" buttons: hidden in the HTML (the page says how to print without them).
+  function enablePrintButtons() {
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      if (typeof window.print !== "function") return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        window.print();
       });
     });
   }
@@ -84,7 +86,7 @@
   function start() {
     enableCopyButtons();
     detectTimezone();
-    confirmForms();
+    enablePrintButtons();
     preventDoubleSubmit();
   }
 

@@ -111,8 +111,37 @@ def test_each_roadmap_has_a_download_link_and_an_email_button(client, learner):
 
 
 def test_the_calendar_actions_take_only_post(client, learner):
-    for path in ("/calendar/subscribe/", "/calendar/rotate/", "/calendar/revoke/"):
-        assert client.get(path).status_code == 405
+    assert client.get("/calendar/subscribe/").status_code == 405
+    assert not CalendarFeed.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "question", "answer"),
+    [
+        ("/calendar/rotate/", "Make a new calendar link?", "Yes, make a new link"),
+        ("/calendar/revoke/", "Turn the calendar link off?", "Yes, turn the link off"),
+    ],
+)
+def test_making_a_new_link_or_turning_it_off_asks_first_without_any_script(client, learner, path, question, answer):
+    client.post("/calendar/subscribe/")
+    old = feed_path(learner)
+    calendar_page = client.get("/calendar/").content.decode()
+
+    response = client.get(path)
+
+    page = response.content.decode()
+    assert f'href="{path}"' in calendar_page and "data-confirm" not in calendar_page
+    assert response.status_code == 200
+    assert f'<h1 id="confirm-heading">{question}</h1>' in page
+    assert '<form method="post"' in page and f">{answer}</button>" in page
+    assert feed_path(learner) == old
+    assert Client().get(old).status_code == 200
+
+
+def test_the_confirmation_without_a_link_goes_back_to_the_calendar_page(client, learner):
+    response = client.get("/calendar/revoke/")
+
+    assert (response.status_code, response["Location"]) == (302, "/calendar/")
     assert not CalendarFeed.objects.exists()
 
 
@@ -120,6 +149,7 @@ def test_the_calendar_actions_take_only_post(client, learner):
     ("method", "path"),
     [
         ("get", "/calendar/"),
+        ("get", "/calendar/rotate/"),
         ("post", "/calendar/subscribe/"),
         ("post", "/calendar/rotate/"),
         ("post", "/calendar/revoke/"),

@@ -118,6 +118,16 @@ def test_a_bad_or_forged_token_finds_nothing(mail_client, learner, method, token
     assert refresh_profile(learner).nudges_enabled is True
 
 
+def test_a_bad_link_says_what_happened_on_a_styled_page(mail_client, learner):
+    response = mail_client.get("/nudges/unsubscribe/1:forged-signature/")
+
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert '<h1 id="error-heading">This unsubscribe link does not work</h1>' in body
+    assert "Nothing was changed." in body and '<main id="main"' in body
+    assert 'href="/settings/"' in body
+
+
 def test_a_token_with_a_changed_learner_id_finds_nothing(mail_client, learner):
     other = nudge_learner(now=SIGN_UP)
     _, signature = unsubscribe_token(learner.id).split(":")
