@@ -1,7 +1,9 @@
 from .calendar import CalendarExport, CalendarFeed
 from .catalog import CatalogRevision, Milestone, MilestoneKind, Phase, Role, RoleLevel, Skill, Track
+from .milestones import RoadmapMilestone
 from .nudges import NudgeDelivery
 from .plans import Roadmap, Task
+from .portfolio import Portfolio
 
 __all__ = [
     "CalendarExport",
@@ -11,9 +13,11 @@ __all__ = [
     "MilestoneKind",
     "NudgeDelivery",
     "Phase",
+    "Portfolio",
     "Role",
     "RoleLevel",
     "Roadmap",
+    "RoadmapMilestone",
     "Skill",
     "Task",
     "Track",
