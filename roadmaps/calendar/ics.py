@@ -37,11 +37,12 @@ from uuid import UUID
 
 from icalendar import Calendar, Event, vDuration
 
+from planner.milestones import DONE, SKIPPED, milestone_status
 from roadmaps.models import Roadmap
 from roadmaps.models.plans import FINISHED_STATUSES, TaskStatus
 
 # Raise when the rendering changes, so every feed's ETag changes with it.
-CALENDAR_FORMAT_VERSION = 1
+CALENDAR_FORMAT_VERSION = 2
 PRODID = "-//Roadmap Planner//Learning roadmap feed//EN"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 CALENDAR_DESCRIPTION = "Your learning roadmap: one event per task."
@@ -169,9 +170,7 @@ def marker_events(roadmap: Roadmap, tasks: list[CalendarTask], options: Calendar
     """One event on the last due date of each milestone, then of each phase."""
     milestones = group_in_plan_order(tasks, key=lambda t: (t.phase_order, milestone_key(t)))
     phases = group_in_plan_order(tasks, key=lambda t: t.phase_order)
-    events = [
-        marker_event(group, "milestone", f"Milestone due: {group[0].milestone_title}", options) for group in milestones
-    ]
+    events = [marker_event(group, "milestone", milestone_marker_title(group), options) for group in milestones]
     events += [
         marker_event(group, "phase", f"Phase {group[0].phase_order} ends: {group[0].phase_title}", options)
         for group in phases
@@ -179,6 +178,14 @@ def marker_events(roadmap: Roadmap, tasks: list[CalendarTask], options: Calendar
     for event in events:
         event.add("url", f"{options.site_url}/roadmaps/{roadmap.id}/")
     return events
+
+
+def milestone_marker_title(group: list[CalendarTask]) -> str:
+    # The milestone's status comes from the one rule the API and pages use (planner.milestones):
+    # a milestone whose every part was skipped says so instead of taking the check mark.
+    if milestone_status([task.status for task in group]) == SKIPPED:
+        return f"Milestone skipped: {group[0].milestone_title}"
+    return f"Milestone due: {group[0].milestone_title}"
 
 
 def milestone_key(task: CalendarTask) -> int | str:
@@ -195,7 +202,10 @@ def group_in_plan_order(tasks: Iterable[CalendarTask], key) -> list[list[Calenda
 
 def marker_event(group: list[CalendarTask], kind: str, title: str, options: CalendarOptions) -> Event:
     due = max(task.due_date for task in group)
-    finished = all(task.is_finished for task in group)
+    if kind == "milestone":
+        finished = milestone_status([task.status for task in group]) == DONE
+    else:
+        finished = all(task.is_finished for task in group)
     event = all_day_event(
         uid=f"{kind}-{group[0].uid}@{options.host}",
         summary=(DONE_MARK if finished else "") + title,
