@@ -3,7 +3,9 @@ from rest_framework.routers import SimpleRouter
 
 from roadmaps.calendar import api as calendar_api
 from roadmaps.catalog import api as catalog_api
+from roadmaps.milestones import api as milestones_api
 from roadmaps.plans import api as plans_api
+from roadmaps.portfolio import api as portfolio_api
 
 # Path converters rather than regexes: ids are <int:pk> and slugs <slug:slug>, in the URLs and the schema alike.
 router = SimpleRouter(use_regex_path=False)
@@ -24,5 +26,15 @@ calendar_patterns = [
     path("roadmaps/<int:pk>/export/", calendar_api.RoadmapExportView.as_view(), name="roadmap-export"),
 ]
 
-# The calendar paths come first: they must win over the router's patterns.
-urlpatterns = calendar_patterns + router.urls
+milestone_patterns = [
+    path(
+        "roadmaps/<int:pk>/milestones/",
+        milestones_api.RoadmapMilestonesView.as_view(),
+        name="roadmap-milestones",
+    ),
+    path("milestones/<int:pk>/", milestones_api.MilestoneView.as_view(), name="milestone"),
+    path("me/portfolio/", portfolio_api.PortfolioView.as_view(), name="portfolio"),
+]
+
+# The calendar and milestone paths come first: they must win over the router's patterns.
+urlpatterns = calendar_patterns + milestone_patterns + router.urls

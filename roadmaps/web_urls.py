@@ -3,8 +3,10 @@
 from django.urls import path
 
 from roadmaps.calendar import views as calendar_page
+from roadmaps.milestones import views as milestone_page
 from roadmaps.plans.views import dashboard, onboarding, takeaway
 from roadmaps.plans.views import roadmap as roadmap_page
+from roadmaps.portfolio import views as portfolio_page
 from roadmaps.web import home, settings_page
 
 urlpatterns = [
@@ -25,6 +27,11 @@ urlpatterns = [
     path("roadmaps/<int:pk>/checklist.csv", takeaway.checklist_csv_download, name="roadmap-checklist-csv"),
     path("roadmaps/<int:pk>/checklist.md", takeaway.checklist_markdown_download, name="roadmap-checklist-md"),
     path("tasks/<int:pk>/status/", roadmap_page.task_status, name="task-status-page"),
+    path("milestones/<int:pk>/status/", milestone_page.milestone_status, name="milestone-status-page"),
+    path("milestones/<int:pk>/evidence/", milestone_page.milestone_evidence, name="milestone-evidence-page"),
+    path("portfolio/", portfolio_page.manage_page, name="portfolio-page"),
+    # The public progress page: no login, the token is the credential (like the calendar feed).
+    path("p/<str:token>/", portfolio_page.public_page, name="portfolio-public"),
     path("calendar/", calendar_page.calendar_page, name="calendar-page"),
     path("calendar/subscribe/", calendar_page.subscribe, name="calendar-subscribe-page"),
     path("calendar/rotate/", calendar_page.rotate, name="calendar-rotate-page"),

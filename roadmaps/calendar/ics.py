@@ -53,11 +53,12 @@ from uuid import UUID
 
 from icalendar import Calendar, Event, vDuration
 
+from planner.milestones import DONE, SKIPPED, milestone_status
 from roadmaps.models import Roadmap
 from roadmaps.models.plans import TaskStatus, calendar_uid
 
 # Raise when the rendering changes: it is part of every feed's inputs.
-CALENDAR_FORMAT_VERSION = 2
+CALENDAR_FORMAT_VERSION = 3
 PRODID = "-//Roadmap Planner//Learning roadmap feed//EN"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 CALENDAR_DESCRIPTION = "Your learning roadmap: one event per task."
@@ -205,10 +206,9 @@ def task_event(task: CalendarTask, roadmap: Roadmap, options: CalendarOptions) -
 
 
 def finished_mark(tasks: list[CalendarTask]) -> str:
-    """✓ once every task is finished and one was done; ⊘ when all were skipped."""
-    if not all(task.is_finished for task in tasks):
-        return ""
-    return DONE_MARK if any(task.status == TaskStatus.DONE for task in tasks) else SKIPPED_MARK
+    """✓ once every task is finished and one was done; ⊘ when all were skipped (the milestone rule)."""
+    status = milestone_status([task.status for task in tasks])
+    return DONE_MARK if status == DONE else SKIPPED_MARK if status == SKIPPED else ""
 
 
 def task_description(task: CalendarTask, roadmap: Roadmap, *, status: str, url: str) -> str:
@@ -231,14 +231,20 @@ def marker_events(roadmap: Roadmap, tasks: list[CalendarTask], options: Calendar
     milestones = group_in_plan_order(tasks, key=lambda t: (t.phase_order, milestone_key(t)))
     phases = group_in_plan_order(tasks, key=lambda t: t.phase_order)
     url = f"{options.site_url}/roadmaps/{roadmap.id}/"
-    events = [
-        marker_event(group, "milestone", f"Milestone due: {group[0].milestone_title}", url) for group in milestones
-    ]
+    events = [marker_event(group, "milestone", milestone_marker_title(group), url) for group in milestones]
     events += [
         marker_event(group, "phase", f"Phase {group[0].phase_order} ends: {group[0].phase_title}", url)
         for group in phases
     ]
     return events
+
+
+def milestone_marker_title(group: list[CalendarTask]) -> str:
+    # The milestone's status comes from the one rule the API and pages use (planner.milestones):
+    # a milestone whose every part was skipped says so instead of taking the check mark.
+    if milestone_status([task.status for task in group]) == SKIPPED:
+        return f"Milestone skipped: {group[0].milestone_title}"
+    return f"Milestone due: {group[0].milestone_title}"
 
 
 def milestone_key(task: CalendarTask) -> int | str:

@@ -48,6 +48,10 @@ FINISHED_STATUSES = (TaskStatus.DONE, TaskStatus.SKIPPED)
 class Task(models.Model):
     roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="tasks")
     milestone = models.ForeignKey("roadmaps.Milestone", on_delete=models.SET_NULL, null=True, related_name="+")
+    # The learner's record of that milestone in this roadmap (roadmaps.models.milestones).
+    roadmap_milestone = models.ForeignKey(
+        "roadmaps.RoadmapMilestone", on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
     sequence = models.PositiveIntegerField()
     # Titles are copied from the catalog so a curator's later edit never rewrites a plan.
     title = models.CharField(max_length=255)

@@ -17,6 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from roadmaps.milestones.states import finished_between
 from roadmaps.models import NudgeDelivery, Task
 from roadmaps.nudges.unsubscribe import unsubscribe_url
 from roadmaps.plans import planning
@@ -79,6 +80,9 @@ def nudge_context(delivery: NudgeDelivery, tasks: Sequence[Task]) -> dict:
         "streak_weeks": progress.streak_weeks,
         "projected_end_date": progress.projected_end_date,
         "finished_last_week": short_list(finished_last_week),
+        "milestones_last_week": finished_between(
+            tasks, first_day=week_ago, last_day=today - timedelta(days=1), zone=zone
+        ),
         "planned_this_week": short_list(planned_this_week),
         "overdue": short_list(sorted(overdue, key=lambda task: (task.due_date, task.sequence))),
         **links(delivery),

@@ -17,7 +17,7 @@ import planner
 from accounts import services as account_services
 from accounts.models import Profile
 from roadmaps.calendar import services as calendar_services
-from roadmaps.models import Roadmap, Role, Task, Track
+from roadmaps.models import Roadmap, RoadmapMilestone, Role, Task, Track
 from roadmaps.models.plans import FINISHED_STATUSES
 from roadmaps.plans import planning, selectors
 
@@ -79,7 +79,9 @@ def roadmap_create(*, user, inputs: PlanInputs) -> Roadmap:
             blocked_dates=[day.isoformat() for day in sorted(inputs.blocked_dates)],
         )
         milestones = planning.milestones_by_slug(inputs.track)
-        Task.objects.bulk_create(planning.tasks_from_plan(roadmap, plan, milestones))
+        tasks = planning.tasks_from_plan(roadmap, plan, milestones)
+        RoadmapMilestone.objects.create_for_tasks(roadmap=roadmap, tasks=tasks)
+        Task.objects.bulk_create(tasks)
         calendar_services.feed_touch(user_id=user.pk)
     return roadmap
 

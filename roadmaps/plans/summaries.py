@@ -55,6 +55,8 @@ class MilestoneGroup:
     start_date: date
     end_date: date
     tasks: list = field(default_factory=list)
+    # The learner's milestone record (roadmaps.models.milestones), when the tasks have one.
+    record_id: int | None = None
 
     @property
     def finished(self) -> bool:
@@ -91,7 +93,8 @@ def phases_with_milestones(tasks: Sequence, shown: Iterable) -> list[PhaseSummar
     phases = {phase.order: phase for phase in phase_summaries(tasks)}
     groups: dict[tuple, MilestoneGroup] = {}
     for task in sorted(shown, key=lambda t: t.sequence):
-        key = (task.phase_order, task.milestone_id or task.milestone_title)
+        record_id = getattr(task, "roadmap_milestone_id", None)
+        key = (task.phase_order, record_id or task.milestone_id or task.milestone_title)
         group = groups.get(key)
         if group is None:
             group = groups[key] = MilestoneGroup(
@@ -99,6 +102,7 @@ def phases_with_milestones(tasks: Sequence, shown: Iterable) -> list[PhaseSummar
                 kind=task.kind,
                 start_date=task.start_date,
                 end_date=task.due_date,
+                record_id=record_id,
             )
             phases[task.phase_order].milestones.append(group)
         group.start_date = min(group.start_date, task.start_date)

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from roadmaps.milestones.states import finished_between
 from roadmaps.models import Roadmap
 from roadmaps.plans import selectors
 from roadmaps.plans.api import progress_payload
@@ -50,6 +51,7 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "overdue_tasks": [task for task in tasks if task.id in overdue_ids],
         "phases": [(phase, phase.state(today)) for phase in phase_summaries(tasks)],
         "chart": burnup_chart(tasks, today=today, zone=profile.zone),
+        "milestones_this_week": finished_between(tasks, first_day=monday, last_day=sunday, zone=profile.zone),
     }
     return render(request, "roadmaps/web/dashboard.html", context)
 

@@ -14,6 +14,9 @@ from django.views.decorators.http import require_POST
 
 from roadmaps.calendar import services as calendar_services
 from roadmaps.calendar.api import ExportThrottle
+from roadmaps.milestones import selectors as milestone_selectors
+from roadmaps.milestones.states import states_by_milestone
+from roadmaps.milestones.views import EvidenceForm
 from roadmaps.plans import selectors, services
 from roadmaps.plans.api import progress_payload
 from roadmaps.plans.forms import FILTERS, ReplanForm, TaskFilterForm, TaskStatusForm
@@ -45,11 +48,28 @@ def roadmap_page(request: HttpRequest, pk: int) -> HttpResponse:
         "filter_errors": filter_form.errors.get("status"),
         "chosen": chosen,
         "shown_count": len(shown),
-        "phases": phases_with_milestones(tasks, shown),
+        "phases": _with_milestone_records(roadmap, tasks, phases_with_milestones(tasks, shown)),
         "replan_form": ReplanForm.for_roadmap(roadmap),
     }
     status = 400 if context["filter_errors"] else 200
     return render(request, "roadmaps/web/roadmap.html", context, status=status)
+
+
+def _with_milestone_records(roadmap, tasks, phases):
+    """Each milestone group gets its record, its state from all its tasks (filters aside) and its evidence form."""
+    records = milestone_selectors.records_by_id(roadmap)
+    milestone_states = states_by_milestone(tasks)
+    for phase in phases:
+        for group in phase.milestones:
+            group.record = records.get(group.record_id)
+            group.state = milestone_states.get(group.record_id)
+            if group.state is not None:
+                group.hours_done = round(group.state.minutes_done / 60, 1)
+                group.hours_total = round(group.state.minutes_total / 60, 1)
+            if group.record is not None:
+                initial = {"evidence_url": group.record.evidence_url, "note": group.record.note}
+                group.evidence_form = EvidenceForm(initial=initial, auto_id=f"milestone-{group.record_id}-%s")
+    return phases
 
 
 def _matches(task, chosen: str, overdue_ids: set[int]) -> bool:

@@ -254,7 +254,7 @@ def test_forms_without_the_csrf_token_are_refused(learner, roadmap):
     assert target.status == "todo"
 
 
-ROADMAP_PAGE_QUERIES = 5  # session, user, roadmap, profile, tasks
+ROADMAP_PAGE_QUERIES = 6  # session, user, roadmap, profile, tasks, milestone records
 
 
 @pytest.mark.parametrize("task_count", [5, 200])

@@ -1,0 +1,136 @@
+"""``GET /api/roadmaps/{id}/milestones/`` and ``PATCH /api/milestones/{id}/``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+
+from roadmaps.milestones import selectors, services, states
+from roadmaps.models import RoadmapMilestone
+from roadmaps.models.milestones import MAX_EVIDENCE_URL_LENGTH, MAX_NOTE_LENGTH, validate_evidence_url
+from roadmaps.plans import selectors as plan_selectors
+
+
+class StrictFieldsMixin:
+    """API v1.1: a write body with a field the endpoint does not know is refused, naming that field."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    phase = serializers.CharField(source="phase_title")
+    optional = serializers.BooleanField()
+    status = serializers.SerializerMethodField()
+    hours_done = serializers.SerializerMethodField()
+    hours_total = serializers.SerializerMethodField()
+    start_date = serializers.SerializerMethodField()
+    due_date = serializers.SerializerMethodField()
+    completed_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RoadmapMilestone
+        fields = [
+            "id",
+            "roadmap",
+            "slug",
+            "title",
+            "phase",
+            "kind",
+            "optional",
+            "status",
+            "hours_done",
+            "hours_total",
+            "start_date",
+            "due_date",
+            "completed_at",
+            "evidence_url",
+            "note",
+        ]
+        read_only_fields = fields
+
+    def state(self, milestone: RoadmapMilestone):
+        # Expects the tasks prefetched (selectors): computed once per milestone, no query.
+        cache = self.context.setdefault("_states", {})
+        if milestone.pk not in cache:
+            cache[milestone.pk] = states.state_of(milestone.tasks.all())
+        return cache[milestone.pk]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["todo", "in_progress", "done", "skipped"]))
+    def get_status(self, milestone) -> str:
+        return self.state(milestone).status
+
+    def get_hours_done(self, milestone) -> float:
+        return round(self.state(milestone).minutes_done / 60, 2)
+
+    def get_hours_total(self, milestone) -> float:
+        return round(self.state(milestone).minutes_total / 60, 2)
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_start_date(self, milestone):
+        return self.state(milestone).start_date
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_due_date(self, milestone):
+        return self.state(milestone).due_date
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_completed_at(self, milestone):
+        completed_at = self.state(milestone).completed_at
+        return serializers.DateTimeField().to_representation(completed_at) if completed_at else None
+
+
+class MilestoneUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    status = serializers.ChoiceField(choices=[str(status) for status in services.SETTABLE_STATUSES], required=False)
+    evidence_url = serializers.CharField(
+        max_length=MAX_EVIDENCE_URL_LENGTH,
+        allow_blank=True,
+        required=False,
+        trim_whitespace=True,
+        validators=[validate_evidence_url],
+        help_text="An https:// link to what the learner made; an empty string removes it. Never fetched.",
+    )
+    note = serializers.CharField(max_length=MAX_NOTE_LENGTH, allow_blank=True, required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError({"status": ["Send at least one of status, evidence_url or note."]})
+        return attrs
+
+
+class RoadmapMilestonesView(generics.ListAPIView):
+    """The roadmap's milestones in plan order; 404 for a roadmap that is not the learner's."""
+
+    serializer_class = MilestoneSerializer
+
+    def get_queryset(self):
+        roadmap = get_object_or_404(plan_selectors.roadmaps_of(self.request.user), pk=self.kwargs["pk"])
+        return selectors.milestones_of_roadmap(roadmap)
+
+
+class MilestoneView(generics.RetrieveAPIView):
+    """One milestone; PATCH sets its status (on all its tasks at once), evidence link or note."""
+
+    serializer_class = MilestoneSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.milestones_of_user(self.request.user)
+
+    @extend_schema(request=MilestoneUpdateSerializer, responses={200: MilestoneSerializer})
+    def patch(self, request, pk: int):
+        milestone = self.get_object()
+        update = MilestoneUpdateSerializer(data=request.data)
+        update.is_valid(raise_exception=True)
+        services.milestone_update(milestone=milestone, now=timezone.now(), **update.validated_data)
+        return Response(MilestoneSerializer(self.get_queryset().get(pk=milestone.pk)).data)

@@ -1,0 +1,74 @@
+"""The roadmap page's milestone forms: plain POSTs with CSRF, answered by a redirect back."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from roadmaps.milestones import selectors, services
+from roadmaps.models.milestones import MAX_EVIDENCE_URL_LENGTH, MAX_NOTE_LENGTH, validate_evidence_url
+from roadmaps.web.helpers import safe_next
+
+STATUS_MESSAGES = {
+    "done": "“{title}” is done: every part of it is ticked off.",
+    "skipped": "“{title}” is skipped.",
+    "todo": "“{title}” is back to do.",
+}
+
+
+class MilestoneStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=[(str(status), str(status)) for status in services.SETTABLE_STATUSES])
+
+
+class EvidenceForm(forms.Form):
+    evidence_url = forms.CharField(
+        label="Link to what you made",
+        max_length=MAX_EVIDENCE_URL_LENGTH,
+        required=False,
+        validators=[validate_evidence_url],
+        help_text="An https:// link: a repository, a certificate, a post.",
+    )
+    note = forms.CharField(
+        label="Note", max_length=MAX_NOTE_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _back(request: HttpRequest, milestone) -> str:
+    default = reverse("roadmap-page", args=[milestone.roadmap_id])
+    return f"{safe_next(request, default).split('#')[0]}#milestone-{milestone.id}"
+
+
+def _bad_request(request: HttpRequest, milestone, form) -> HttpResponse:
+    context = {"errors": form.errors, "back_url": reverse("roadmap-page", args=[milestone.roadmap_id])}
+    return render(request, "roadmaps/web/bad_request.html", context, status=400)
+
+
+@login_required
+@require_POST
+def milestone_status(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = get_object_or_404(selectors.milestones_of_user(request.user), pk=pk)
+    form = MilestoneStatusForm(request.POST)
+    if not form.is_valid():
+        return _bad_request(request, milestone, form)
+    status = form.cleaned_data["status"]
+    services.milestone_update(milestone=milestone, status=status, now=timezone.now())
+    messages.success(request, STATUS_MESSAGES[status].format(title=milestone.title))
+    return redirect(_back(request, milestone))
+
+
+@login_required
+@require_POST
+def milestone_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = get_object_or_404(selectors.milestones_of_user(request.user), pk=pk)
+    form = EvidenceForm(request.POST)
+    if not form.is_valid():
+        return _bad_request(request, milestone, form)
+    services.milestone_update(milestone=milestone, now=timezone.now(), **form.cleaned_data)
+    messages.success(request, f"Saved the evidence for “{milestone.title}”.")
+    return redirect(_back(request, milestone))
