@@ -195,7 +195,11 @@ def test_pages_fit_a_phone_and_start_with_a_visible_skip_link(phone_page, site, 
     log_in(page, site, learner)
 
     for path in ("/dashboard/", f"/roadmaps/{roadmap.id}/", "/start/", "/calendar/", "/settings/"):
-        page.goto(path)
+        response = page.goto(path)
+        # The page itself, not an error page or the log-in form it redirected to.
+        assert (response.status, response.url) == (200, site.url + path)
+        expect(page.locator("main#main h1")).to_have_count(1)
+        expect(page.get_by_role("link", name="Skip to main content")).to_have_count(1)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"
 

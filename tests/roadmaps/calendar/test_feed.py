@@ -490,3 +490,34 @@ def test_replanning_moves_events_in_place_with_a_higher_sequence(learner, learne
         assert int(new[uid].sequence.value) > int(old[uid].sequence.value)
         assert new[uid].dtstart.value >= START + timedelta(weeks=3)
     assert icalendar_events(after.content).keys() == new.keys()
+
+
+def test_a_marker_is_ticked_only_once_every_task_of_its_group_is_finished(plan, feed):
+    # Milestone 1 holds tasks 1 and 2; phase 1 holds milestones 1 and 2 (tasks 1 to 4).
+    services.task_mark(task=plan.tasks[0], status="done", now=timezone.now())
+
+    summaries = {str(e["SUMMARY"]) for e in icalendar_events(Client().get(feed).content).values()}
+
+    assert "Milestone due: Milestone 1" in summaries
+    assert "✓ Milestone due: Milestone 1" not in summaries
+    assert not [s for s in summaries if s.startswith("✓ Phase")]
+
+
+def marker_sequences(body: bytes) -> dict[str, int]:
+    return {
+        uid: int(event["SEQUENCE"])
+        for uid, event in icalendar_events(body).items()
+        if uid.startswith(("milestone-", "phase-"))
+    }
+
+
+def test_replanning_raises_the_sequence_of_every_milestone_and_phase_marker_whose_tasks_moved(plan, feed):
+    before = marker_sequences(Client().get(feed).content)
+
+    result = services.roadmap_replan(roadmap=plan.roadmap, from_date=START + timedelta(weeks=2), now=timezone.now())
+    after = marker_sequences(Client().get(feed).content)
+
+    assert set(result.moved_task_ids) == {task.id for task in plan.tasks}
+    assert len(before) == plan.milestone_count + plan.phase_count
+    assert before.keys() == after.keys()
+    assert {uid: after[uid] > before[uid] for uid in before} == dict.fromkeys(before, True)

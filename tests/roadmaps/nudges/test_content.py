@@ -180,3 +180,29 @@ def test_a_task_that_starts_this_week_and_is_due_later_is_on_this_week_s_list(ru
     assert "On your plan for the next 7 days:\n  - Long task (Sat 21 Nov – Wed 2 Dec)\n" in message.body
     assert "Nothing is planned" not in message.body
     assert "<li>Long task <span" in html
+
+
+def test_finished_in_the_last_7_days_runs_from_the_same_weekday_a_week_ago_to_the_day_before_the_slot(run_dispatch):
+    learner = nudge_learner(now=SIGN_UP, roadmap=False)
+    roadmap = roadmap_for(learner, tasks=0)
+    add_task(
+        roadmap,
+        "Finished the day before the window",
+        D(2026, 11, 2),
+        D(2026, 11, 8),
+        done_at=utc(2026, 11, 8, 23, 59, 59),
+    )
+    add_task(roadmap, "Finished as the window opens", D(2026, 11, 2), D(2026, 11, 9), done_at=utc(2026, 11, 9, 0, 0))
+    add_task(roadmap, "Finished on the last day", D(2026, 11, 9), D(2026, 11, 15), done_at=utc(2026, 11, 15, 23, 59))
+    add_task(
+        roadmap, "Finished on the slot's own day", D(2026, 11, 9), D(2026, 11, 16), done_at=utc(2026, 11, 16, 7, 0)
+    )
+    add_task(roadmap, "Still to do", D(2026, 11, 16), D(2026, 11, 18))
+
+    message, _ = nudge_for(learner, run_dispatch)
+
+    assert (
+        "Finished in the last 7 days:\n  - Finished as the window opens\n  - Finished on the last day\n"
+    ) in message.body
+    assert "Finished the day before the window" not in message.body
+    assert "Finished on the slot's own day" not in message.body

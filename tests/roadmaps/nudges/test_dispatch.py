@@ -12,6 +12,7 @@ from accounts.services import profile_update
 from config import celery_app
 from roadmaps.models import NudgeDelivery, Roadmap
 from roadmaps.nudges import dispatch_due_nudges, requeue_stalled_deliveries, send_nudge_batch
+from roadmaps.nudges.dispatch import FINISHED_WINDOW
 from tests.roadmaps.nudges import data as nudges_data
 from tests.roadmaps.nudges.data import (
     deliveries_of,
@@ -361,3 +362,67 @@ def test_a_roadmap_finished_long_ago_gets_no_nudge(run_dispatch, time_machine):
     run_dispatch(MONDAY_8)
 
     assert mails_to(learner) == []
+
+
+# --- Boundaries, to the second ----------------------------------------------------------
+
+
+def test_a_slot_missed_by_exactly_the_grace_period_is_still_sent(run_dispatch, settings):
+    settings.NUDGE_GRACE_HOURS = 24
+    learner = nudge_learner(now=SIGN_UP)
+
+    result = run_dispatch(MONDAY_8 + timedelta(hours=24))
+
+    assert (result.queued, result.skipped) == (1, 0)
+    assert deliveries_of(learner)[0].status == NudgeDelivery.Status.SENT
+    assert len(mails_to(learner)) == 1
+
+
+def test_a_slot_missed_by_the_grace_period_and_one_second_is_skipped(run_dispatch, settings):
+    settings.NUDGE_GRACE_HOURS = 24
+    learner = nudge_learner(now=SIGN_UP)
+
+    result = run_dispatch(MONDAY_8 + timedelta(hours=24, seconds=1))
+
+    assert (result.queued, result.skipped) == (0, 1)
+    assert deliveries_of(learner)[0].status == NudgeDelivery.Status.SKIPPED
+    assert mails_to(learner) == []
+
+
+def finished_roadmap(learner, *, completed_at):
+    roadmap = roadmap_for(learner, status=Roadmap.Status.COMPLETED)
+    Roadmap.objects.filter(pk=roadmap.pk).update(updated_at=completed_at)
+    return roadmap
+
+
+def test_a_roadmap_finished_exactly_the_window_before_the_slot_still_gets_its_last_nudge(run_dispatch):
+    learner = nudge_learner(now=SIGN_UP, roadmap=False)
+    roadmap = finished_roadmap(learner, completed_at=MONDAY_8 - FINISHED_WINDOW)
+
+    run_dispatch(MONDAY_8)
+
+    assert [d.roadmap_id for d in deliveries_of(learner)] == [roadmap.pk]
+    assert len(mails_to(learner)) == 1
+
+
+def test_a_roadmap_finished_one_second_before_the_window_gets_no_nudge(run_dispatch):
+    learner = nudge_learner(now=SIGN_UP, roadmap=False)
+    finished_roadmap(learner, completed_at=MONDAY_8 - FINISHED_WINDOW - timedelta(seconds=1))
+
+    run_dispatch(MONDAY_8)
+
+    assert deliveries_of(learner) == []
+    assert mails_to(learner) == []
+
+
+@pytest.mark.parametrize("newest_made_first", [False, True], ids=["newest-has-higher-id", "newest-has-lower-id"])
+def test_a_learner_with_several_active_roadmaps_is_nudged_about_the_newest(run_dispatch, newest_made_first):
+    learner = nudge_learner(now=SIGN_UP, roadmap=False)
+    first, second = roadmap_for(learner), roadmap_for(learner)
+    newest, oldest = (first, second) if newest_made_first else (second, first)
+    Roadmap.objects.filter(pk=oldest.pk).update(created_at=SIGN_UP - timedelta(days=30))
+    Roadmap.objects.filter(pk=newest.pk).update(created_at=SIGN_UP - timedelta(days=1))
+
+    run_dispatch(MONDAY_8)
+
+    assert [d.roadmap_id for d in deliveries_of(learner)] == [newest.pk]

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from aiosmtpd.controller import Controller
 
-from roadmaps.models import NudgeDelivery
+from roadmaps.models import NudgeDelivery, Roadmap
 from roadmaps.nudges import dispatch_due_nudges, send_nudge_batch
 from roadmaps.nudges.delivery import claim, is_retryable
 from roadmaps.nudges.schedule import MAX_SEND_ATTEMPTS
@@ -283,3 +283,57 @@ def test_the_send_job_run_in_process_leaves_a_refused_delivery_for_the_next_disp
 
     assert status_of(delivery_id).status == Status.PENDING
     assert smtp_server.inbox.refused == 1
+
+
+# --- What the sender checks again when it claims a row -----------------------------------
+
+
+def test_a_send_exactly_the_grace_period_after_the_slot_still_goes_out(dispatched, settings):
+    settings.NUDGE_GRACE_HOURS = 24
+    learner = nudge_learner(now=SIGN_UP)
+    ids = dispatched()
+
+    result = send_nudge_batch(ids, clock=lambda: SLOT + timedelta(hours=24))
+
+    assert result.sent == 1
+    assert len(mails_to(learner)) == 1
+
+
+def test_a_send_one_second_past_the_grace_period_is_skipped(dispatched, settings):
+    settings.NUDGE_GRACE_HOURS = 24
+    learner = nudge_learner(now=SIGN_UP)
+    (delivery_id,) = dispatched()
+
+    result = send_nudge_batch([delivery_id], clock=lambda: SLOT + timedelta(hours=24, seconds=1))
+
+    assert result.skipped == 1
+    assert mails_to(learner) == []
+    delivery = status_of(delivery_id)
+    assert (delivery.status, delivery.last_error) == (Status.SKIPPED, "not sent within the grace period")
+
+
+def test_a_nudge_queued_before_the_account_was_deactivated_is_not_sent(dispatched):
+    learner = nudge_learner(now=SIGN_UP)
+    (delivery_id,) = dispatched()
+    learner.is_active = False
+    learner.save(update_fields=["is_active"])
+
+    result = send_nudge_batch([delivery_id], clock=lambda: SLOT)
+
+    assert result.skipped == 1
+    assert mails_to(learner) == []
+    delivery = status_of(delivery_id)
+    assert (delivery.status, delivery.last_error) == (Status.SKIPPED, "the account is deactivated")
+
+
+def test_a_nudge_queued_before_its_roadmap_was_archived_is_not_sent(dispatched):
+    learner = nudge_learner(now=SIGN_UP)
+    (delivery_id,) = dispatched()
+    learner.roadmaps.update(status=Roadmap.Status.ARCHIVED)
+
+    result = send_nudge_batch([delivery_id], clock=lambda: SLOT)
+
+    assert result.skipped == 1
+    assert mails_to(learner) == []
+    delivery = status_of(delivery_id)
+    assert (delivery.status, delivery.last_error) == (Status.SKIPPED, "the roadmap is gone")

@@ -147,3 +147,14 @@ def test_the_link_of_a_deleted_account_finds_nothing(mail_client, learner):
 
 def test_other_methods_are_not_allowed(mail_client, learner):
     assert mail_client.put(link_path(learner)).status_code == 405
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_learner_s_own_id_signed_with_another_salt_finds_nothing(mail_client, learner, method):
+    token = signing.Signer(salt="another.purpose").sign(str(learner.id))
+    assert token.split(":")[0] == str(learner.id)
+
+    response = getattr(mail_client, method)(f"/nudges/unsubscribe/{token}/")
+
+    assert response.status_code == 404
+    assert refresh_profile(learner).nudges_enabled is True

@@ -84,3 +84,19 @@ def test_progress_expected_percent_follows_the_local_date_not_the_servers(learne
 
     assert before["expected_percent"] == 0
     assert after["expected_percent"] > 0
+
+
+def test_a_task_finished_on_a_local_sunday_evening_counts_in_that_local_week_not_the_utc_one(
+    learner, learner_client, catalog
+):
+    set_zone(learner, "America/Los_Angeles")  # UTC-8 in November
+    with time_machine.travel(datetime(2026, 11, 9, 18, 0, tzinfo=UTC), tick=False):
+        roadmap = create(learner_client, date(2026, 11, 9))
+    # Monday 2026-11-16 04:00 UTC is Sunday 20:00 in Los Angeles: the finish belongs to the week of the 9th.
+    with time_machine.travel(datetime(2026, 11, 16, 4, 0, tzinfo=UTC), tick=False):
+        task = roadmap["tasks"][0]
+        learner_client.patch(f"/api/tasks/{task['id']}/", {"status": "done"}, format="json")
+        progress = learner_client.get(f"/api/roadmaps/{roadmap['id']}/progress/").json()
+
+    # Taken on the UTC date (Monday the 16th), the finish would fall in a week that has not begun locally.
+    assert progress["streak_weeks"] == 1

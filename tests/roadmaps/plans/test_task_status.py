@@ -1,0 +1,75 @@
+"""Ticking tasks: when a task counts as finished, and what it does to its roadmap's status."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from roadmaps.models import Roadmap
+from roadmaps.plans import services
+from tests.factories import RoadmapFactory, TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+
+
+def roadmap_of_two_tasks(status=Roadmap.Status.ACTIVE):
+    roadmap = RoadmapFactory(status=status, start_date=date(2026, 11, 16))
+    tasks = [
+        TaskFactory(roadmap=roadmap, sequence=n, start_date=date(2026, 11, 16), due_date=date(2026, 11, 17))
+        for n in (1, 2)
+    ]
+    return roadmap, tasks
+
+
+def status_of(roadmap) -> str:
+    roadmap.refresh_from_db()
+    return roadmap.status
+
+
+def test_marking_a_done_task_done_again_keeps_when_it_was_first_finished():
+    _, (task, _) = roadmap_of_two_tasks()
+    services.task_mark(task=task, status="done", now=MONDAY)
+
+    services.task_mark(task=task, status="done", now=MONDAY + timedelta(days=3))
+
+    task.refresh_from_db()
+    assert task.completed_at == MONDAY
+
+
+def test_skipping_a_done_task_keeps_when_it_was_finished():
+    _, (task, _) = roadmap_of_two_tasks()
+    services.task_mark(task=task, status="done", now=MONDAY)
+
+    services.task_mark(task=task, status="skipped", now=MONDAY + timedelta(days=1))
+
+    task.refresh_from_db()
+    assert (task.status, task.completed_at) == ("skipped", MONDAY)
+
+
+def test_ticking_a_task_of_an_archived_roadmap_leaves_it_archived():
+    roadmap, (first, _) = roadmap_of_two_tasks(status=Roadmap.Status.ARCHIVED)
+
+    services.task_mark(task=first, status="done", now=MONDAY)
+
+    assert status_of(roadmap) == Roadmap.Status.ARCHIVED
+
+
+def test_finishing_every_task_of_an_archived_roadmap_leaves_it_archived():
+    roadmap, tasks = roadmap_of_two_tasks(status=Roadmap.Status.ARCHIVED)
+
+    for task in tasks:
+        services.task_mark(task=task, status="done", now=MONDAY)
+
+    assert status_of(roadmap) == Roadmap.Status.ARCHIVED
+
+
+def test_reopening_a_task_of_a_completed_roadmap_makes_it_active_again():
+    roadmap, tasks = roadmap_of_two_tasks()
+    for task in tasks:
+        services.task_mark(task=task, status="done", now=MONDAY)
+    assert status_of(roadmap) == Roadmap.Status.COMPLETED
+
+    services.task_mark(task=tasks[0], status="in_progress", now=MONDAY)
+
+    assert status_of(roadmap) == Roadmap.Status.ACTIVE
