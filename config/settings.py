@@ -157,13 +157,23 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "ma
 
 # --- Redis: Celery broker and cache, or the embedded fallbacks ------------------
 REDIS_URL = env("REDIS_URL", default="")
+# The cache holds throttle counters and feed validators, nothing that must not be
+# lost: when Redis is unreachable every cache call answers "nothing there" after a
+# short timeout (django-redis IGNORE_EXCEPTIONS) and logs a one-line warning, so
+# sign-in, pages and the feed keep working and throttles fail open (README, "Accounts").
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.5)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             # A database of its own keeps a cache flush from touching the job queue.
             "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
-            "KEY_PREFIX": "planner",
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="planner"),
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": CACHE_TIMEOUT_SECONDS,
+                "SOCKET_TIMEOUT": CACHE_TIMEOUT_SECONDS,
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -290,11 +300,30 @@ CONTENT_SECURITY_POLICY = {
 }
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
+# Every handler redacts secrets (feed and unsubscribe tokens, reset and verification
+# keys, Authorization headers) from the line and its traceback: config/log_filters.py.
+# The loggers that kept handlers of their own (Django's defaults, runserver lines,
+# gunicorn's error and access logs once the app is loaded) hand their records to it too.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "planner.cache"
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "filters": {
+        "redact_secrets": {"()": "config.log_filters.RedactSecrets"},
+        "cache_outage": {"()": "config.log_filters.CacheOutageWarning"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Handed to the root's (filtered) handler instead of their own.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        "gunicorn.error": {"handlers": [], "propagate": True},
+        "gunicorn.access": {"handlers": [], "level": "INFO", "propagate": True},
+        "planner.cache": {"filters": ["cache_outage"], "level": "WARNING"},
+    },
 }
 
 # --- Product --------------------------------------------------------------------

@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 import pytest
 import schemathesis
-from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
@@ -32,6 +31,7 @@ from schemathesis.checks import (
 from accounts.models import Profile
 from config.wsgi import application
 from roadmaps.calendar.api import FeedAddressThrottle, FeedTokenThrottle
+from tests.conftest import clear_our_cache
 from tests.factories import PASSWORD, token_for
 from tests.hardening.conftest import MISSING_ID, World, path_parameters_for, today, valid_body
 
@@ -88,7 +88,7 @@ def test_every_operation_answers_as_its_schema_says(case, real_objects, world):
         aim_at_real_objects(case, world)
     # Throttle counters would turn most examples into 429s after the first few;
     # the table below reaches every 429 on purpose.
-    cache.clear()
+    clear_our_cache()
     case.call_and_validate(headers=owner_headers(world), checks=CHECKS)
 
 
