@@ -123,6 +123,8 @@ class ProfileSerializer(serializers.ModelSerializer):
     background = serializers.ChoiceField(choices=Background.choices, allow_blank=True, required=False)
     timezone = serializers.CharField(max_length=64)
     next_nudge_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    study_time = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"], required=False)
+    all_day_events = serializers.BooleanField(required=False)
 
     class Meta:
         model = Profile
@@ -138,6 +140,8 @@ class ProfileSerializer(serializers.ModelSerializer):
             "known_skills",
             "background",
             "next_nudge_at",
+            "study_time",
+            "all_day_events",
         ]
 
     def validate_timezone(self, value: str) -> str:

@@ -96,6 +96,9 @@ def default_study_days() -> list[int]:
     return [1, 2, 3, 4, 5]
 
 
+DEFAULT_STUDY_TIME = time(19, 0)
+
+
 class Profile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
@@ -105,6 +108,10 @@ class Profile(models.Model):
     )
     study_days = models.JSONField(default=default_study_days, validators=[validate_study_days])
     background = models.CharField(max_length=32, choices=Background.choices, blank=True)
+    # When a study day's first session starts, on the learner's wall clock.
+    study_time = models.TimeField(default=DEFAULT_STUDY_TIME)
+    # Calendar feeds: one all-day event per study day instead of timed sessions.
+    all_day_events = models.BooleanField(default=False)
     known_skills = models.ManyToManyField("roadmaps.Skill", blank=True, related_name="+")
     nudges_enabled = models.BooleanField(default=True)
     nudge_weekday = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(7)])

@@ -24,6 +24,7 @@ calendar_patterns = [
         name="roadmap-calendar",
     ),
     path("roadmaps/<int:pk>/export/", calendar_api.RoadmapExportView.as_view(), name="roadmap-export"),
+    path("today/", plans_api.TodayView.as_view(), name="today"),
 ]
 
 milestone_patterns = [

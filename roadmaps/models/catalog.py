@@ -123,6 +123,8 @@ class Milestone(models.Model):
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=16, choices=MilestoneKind.choices)
     estimated_hours = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    # The seeds present it as optional or extra: a plan that cannot fit may drop it.
+    optional = models.BooleanField(default=False)
     skills = models.ManyToManyField(Skill, related_name="milestones", blank=True)
     prerequisites = models.ManyToManyField("self", symmetrical=False, related_name="unlocks", blank=True)
 

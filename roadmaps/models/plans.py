@@ -23,6 +23,11 @@ class Roadmap(models.Model):
     study_days = models.JSONField()
     known_skills = models.JSONField(default=list, blank=True)
     blocked_dates = models.JSONField(default=list, blank=True)
+    # Whole weeks of slack after each phase but the last (0-2), shown as buffer.
+    buffer_weeks = models.PositiveSmallIntegerField(default=0)
+    # When the last re-plan that moved tasks happened: tasks finished before it
+    # belong to an older packing (see planner.sessions).
+    replanned_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS
 from roadmaps.catalog import selectors as catalog_selectors
@@ -16,9 +19,54 @@ from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Roadmap, Role, Skill, Task, Track
 from roadmaps.models.plans import TaskStatus
 from roadmaps.plans import planning, selectors, services
+from roadmaps.plans.sessions import study_sessions
 
 MAX_DAYS_FROM_TODAY = 366
 MAX_TARGET_WEEKS = 520
+DEFAULT_SESSION_DAYS = 28
+MAX_SESSION_DAYS = 366
+NEXT_TASKS = 3
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    date = serializers.DateField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    minutes = serializers.IntegerField()
+    task = serializers.IntegerField(source="task_id")
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=TaskStatus.choices)
+    roadmap = serializers.IntegerField(source="roadmap_id")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Keep the learner's own offset (DRF would convert to the server's zone).
+        data["start"], data["end"] = instance.start.isoformat(), instance.end.isoformat()
+        return data
+
+
+class SessionRangeSerializer(serializers.Serializer):
+    # "from" is a Python keyword: the fields are renamed on the way in.
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def to_internal_value(self, data):
+        renamed = {"date_from": data.get("from"), "date_to": data.get("to")}
+        try:
+            return super().to_internal_value({key: value for key, value in renamed.items() if value is not None})
+        except serializers.ValidationError as error:
+            names = {"date_from": "from", "date_to": "to"}
+            raise serializers.ValidationError({names.get(k, k): v for k, v in error.detail.items()}) from error
+
+    def validate(self, attrs):
+        date_from = attrs.get("date_from") or self.context["today"]
+        date_to = attrs.get("date_to") or date_from + timedelta(days=DEFAULT_SESSION_DAYS - 1)
+        if date_to < date_from:
+            raise serializers.ValidationError({"to": ["Must be on or after 'from'."]})
+        if (date_to - date_from).days >= MAX_SESSION_DAYS:
+            raise serializers.ValidationError({"to": [f"Ask for at most {MAX_SESSION_DAYS} days at a time."]})
+        return {"date_from": date_from, "date_to": date_to}
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -227,6 +275,24 @@ class RoadmapViewSet(
         page = self.paginate_queryset(selectors.tasks_of_roadmap(roadmap))
         return self.get_paginated_response(TaskSerializer(page, many=True).data)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: today, learner's zone)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default: from + 27 days)"),
+        ],
+        responses={200: SessionSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def sessions(self, request, pk=None):
+        roadmap = self.get_object()
+        query = SessionRangeSerializer(data=request.query_params, context=self.get_serializer_context())
+        query.is_valid(raise_exception=True)
+        # All active roadmaps of the learner, so times agree with /api/today/ and the calendar.
+        shown = selectors.roadmaps_of(request.user).filter(Q(status=Roadmap.Status.ACTIVE) | Q(pk=roadmap.pk))
+        found = study_sessions(shown, query.validated_data["date_from"], query.validated_data["date_to"])
+        page = self.paginate_queryset([session for session in found if session.roadmap_id == roadmap.pk])
+        return self.get_paginated_response(SessionSerializer(page, many=True).data)
+
     @extend_schema(responses={200: ProgressSerializer})
     @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
@@ -269,3 +335,27 @@ class TaskViewSet(LearnerContextMixin, mixins.RetrieveModelMixin, mixins.UpdateM
 
     def perform_update(self, serializer):
         services.task_mark(task=serializer.instance, status=serializer.validated_data["status"], now=timezone.now())
+
+
+class TodaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    sessions = SessionSerializer(many=True)
+    next_tasks = TaskSerializer(many=True)
+
+
+class TodayView(LearnerContextMixin, APIView):
+    """What to study today over all active roadmaps, and what comes next."""
+
+    def get_serializer_context(self):
+        return {"request": self.request, "profile": self.learner_profile(), "today": self.learner_today()}
+
+    @extend_schema(responses={200: TodaySerializer})
+    def get(self, request):
+        today = self.learner_today()
+        active = selectors.roadmaps_of(request.user).filter(status=Roadmap.Status.ACTIVE)
+        body = {
+            "date": today,
+            "sessions": study_sessions(active, today, today),
+            "next_tasks": list(selectors.next_tasks(request.user, limit=NEXT_TASKS)),
+        }
+        return Response(TodaySerializer(body).data)

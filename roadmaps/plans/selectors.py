@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from roadmaps.models import Roadmap, Task
+from roadmaps.models.plans import FINISHED_STATUSES
 
 
 def roadmaps_of(user) -> QuerySet[Roadmap]:
@@ -20,6 +21,15 @@ def sort_by_date(tasks) -> list[Task]:
 
 def tasks_in_plan_order(roadmap: Roadmap) -> QuerySet[Task]:
     return roadmap.tasks.order_by("sequence")
+
+
+def next_tasks(user, *, limit: int) -> QuerySet[Task]:
+    """The learner's first ``limit`` unfinished tasks of active roadmaps, in plan order (by date)."""
+    return (
+        Task.objects.filter(roadmap__user=user, roadmap__status=Roadmap.Status.ACTIVE)
+        .exclude(status__in=FINISHED_STATUSES)
+        .order_by("start_date", "roadmap_id", "sequence")[:limit]
+    )
 
 
 def tasks_of_user(user) -> QuerySet[Task]:

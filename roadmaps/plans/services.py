@@ -145,6 +145,9 @@ def roadmap_replan(
             raise PlanRejected(error.field, error.message) from error
         _apply_moves(tasks, result, now)
         roadmap.end_date = result.end_date
+        if result.moved_task_ids:
+            # Tasks finished before now were packed in an older pass (see planner.sessions).
+            roadmap.replanned_at = now
         roadmap.save()
         calendar_services.feed_touch(user_id=roadmap.user_id)
     return ReplanResult(roadmap=roadmap, moved_task_ids=result.moved_task_ids)

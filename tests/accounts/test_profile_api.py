@@ -115,3 +115,28 @@ def test_an_account_made_without_a_profile_gets_one_with_its_first_nudge_slot_on
     assert response.status_code == 200
     # The default slot: Monday 08:00 UTC, the first one after Wednesday noon.
     assert Profile.objects.get(user=admin).next_nudge_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def test_study_time_and_all_day_events_default_to_seven_pm_and_timed_events(learner_client):
+    body = learner_client.get("/api/me/").json()
+
+    assert body["study_time"] == "19:00"
+    assert body["all_day_events"] is False
+
+
+def test_study_time_and_all_day_events_can_be_changed(learner_client, learner):
+    response = learner_client.patch("/api/me/", {"study_time": "06:45", "all_day_events": True}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["study_time"] == "06:45"
+    learner.profile.refresh_from_db()
+    assert learner.profile.study_time.strftime("%H:%M") == "06:45"
+    assert learner.profile.all_day_events is True
+
+
+@pytest.mark.parametrize("value", ["25:00", "7pm", "", "19:00:61"])
+def test_a_study_time_that_is_not_hh_mm_is_refused(learner_client, value):
+    response = learner_client.patch("/api/me/", {"study_time": value}, format="json")
+
+    assert response.status_code == 400
+    assert "study_time" in response.json()
