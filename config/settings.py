@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "config.apps.ConfigConfig",
     "accounts",
     "roadmaps",
 ]

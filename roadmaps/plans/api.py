@@ -7,12 +7,13 @@ from datetime import date, timedelta
 from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import planner
 from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS
 from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.catalog.api import CatalogSlugField
@@ -22,6 +23,8 @@ from roadmaps.plans import planning, selectors, services
 from roadmaps.plans.sessions import study_sessions
 
 MAX_DAYS_FROM_TODAY = 366
+MAX_DAYS_BACK = 7  # a roadmap may start at most a week ago ...
+MAX_DAYS_AHEAD = 365  # ... and at most a year ahead, in the learner's zone
 MAX_TARGET_WEEKS = 520
 DEFAULT_SESSION_DAYS = 28
 MAX_SESSION_DAYS = 366
@@ -106,6 +109,8 @@ class ProgressSerializer(serializers.Serializer):
     percent_complete = serializers.FloatField()
     hours_done = serializers.FloatField()
     hours_total = serializers.FloatField()
+    hours_skipped = serializers.FloatField()
+    hours_expected = serializers.FloatField(help_text="Hours of the plan due by the end of today")
     expected_percent = serializers.FloatField()
     status = serializers.ChoiceField(choices=["ahead", "on_track", "behind"])
     overdue_tasks = serializers.ListField(child=serializers.IntegerField())
@@ -114,11 +119,13 @@ class ProgressSerializer(serializers.Serializer):
 
 
 def progress_payload(roadmap: Roadmap, tasks: list[Task], *, today: date, zone) -> dict:
-    progress = planning.progress_of(tasks, today=today, zone=zone)
+    progress = planning.progress_of(roadmap, tasks, today=today, zone=zone)
     return {
         "percent_complete": progress.percent_complete,
         "hours_done": round(progress.minutes_done / 60, 2),
         "hours_total": round(progress.minutes_total / 60, 2),
+        "hours_skipped": round(progress.minutes_skipped / 60, 2),
+        "hours_expected": round(progress.minutes_expected / 60, 2),
         "expected_percent": progress.expected_percent,
         "status": progress.status,
         "overdue_tasks": [tasks[index].id for index in progress.overdue_task_indexes],
@@ -149,6 +156,7 @@ class RoadmapSerializer(serializers.ModelSerializer):
             "target_weeks",
             "study_days",
             "known_skills",
+            "buffer_weeks",
             "progress",
             "created_at",
         ]
@@ -182,12 +190,24 @@ class RoadmapCreateSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, required=False, max_length=7
     )
     blocked_dates = serializers.ListField(child=serializers.DateField(), required=False, max_length=366)
+    buffer_weeks = serializers.IntegerField(min_value=0, max_value=planner.MAX_BUFFER_WEEKS, required=False)
 
     def validate_start_date(self, value: date) -> date:
         today = self.context["today"]
-        if abs((value - today).days) > MAX_DAYS_FROM_TODAY:
-            raise serializers.ValidationError("Choose a start date within a year of today.")
+        earliest, latest = today - timedelta(days=MAX_DAYS_BACK), today + timedelta(days=MAX_DAYS_AHEAD)
+        if not earliest <= value <= latest:
+            raise serializers.ValidationError(
+                f"Choose a start date from {earliest.isoformat()} (a week ago) to {latest.isoformat()} (a year ahead)."
+            )
         return value
+
+    def validate(self, attrs):
+        role, track = attrs.get("role"), attrs.get("track")
+        if role is not None and track is not None and not track.roles.filter(pk=role.pk).exists():
+            fitting = ", ".join(role.tracks.order_by("slug").values_list("slug", flat=True)) or "none yet"
+            message = f"This track does not fit the role {role.slug}; tracks that do: {fitting}."
+            raise serializers.ValidationError({"track": [message]})
+        return attrs
 
     def to_plan_inputs(self, profile) -> services.PlanInputs:
         data = self.validated_data
@@ -201,6 +221,7 @@ class RoadmapCreateSerializer(serializers.Serializer):
             known_skills=[s.slug for s in known] if known is not None else [s.slug for s in profile.known_skills.all()],
             target_weeks=data.get("target_weeks"),
             blocked_dates=tuple(sorted(set(data.get("blocked_dates", [])))),
+            buffer_weeks=data.get("buffer_weeks", 0),
         )
 
 
@@ -280,7 +301,10 @@ class RoadmapViewSet(
             OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: today, learner's zone)"),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default: from + 27 days)"),
         ],
-        responses={200: SessionSerializer(many=True)},
+        responses={
+            200: SessionSerializer(many=True),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="A bad `from` or `to`, named."),
+        },
     )
     @action(detail=True, methods=["get"])
     def sessions(self, request, pk=None):

@@ -67,6 +67,7 @@ def scheduled_tasks(tasks: Iterable[Task]) -> list[planner.ScheduledTask]:
             start_date=task.start_date,
             due_date=task.due_date,
             finished=task.status in FINISHED_STATUSES,
+            phase_order=task.phase_order,
         )
         for task in tasks
     ]
@@ -85,5 +86,11 @@ def task_states(tasks: Iterable[Task], zone) -> list[planner.TaskState]:
     ]
 
 
-def progress_of(tasks: list[Task], *, today: date, zone) -> planner.Progress:
-    return planner.compute_progress(task_states(tasks, zone), today=today)
+def study_day_minutes(roadmap: Roadmap) -> int:
+    """One study day's minutes: the week's minutes over its study days (at least 1)."""
+    return max(1, roadmap.weekly_hours * 60 // max(1, len(roadmap.study_days)))
+
+
+def progress_of(roadmap: Roadmap, tasks: list[Task], *, today: date, zone) -> planner.Progress:
+    """The one progress rule (planner.progress) for a stored roadmap: API, pages and nudges call this."""
+    return planner.compute_progress(task_states(tasks, zone), today=today, day_minutes=study_day_minutes(roadmap))

@@ -36,6 +36,7 @@ class PlanInputs:
     known_skills: list[str]
     target_weeks: int | None = None
     blocked_dates: tuple[date, ...] = ()
+    buffer_weeks: int = 0
 
 
 def plan_preview(inputs: PlanInputs) -> planner.Plan:
@@ -48,12 +49,17 @@ def plan_preview(inputs: PlanInputs) -> planner.Plan:
         known_skills=frozenset(inputs.known_skills),
         target_weeks=inputs.target_weeks,
         blocked_dates=frozenset(inputs.blocked_dates),
+        buffer_weeks=inputs.buffer_weeks,
     )
     try:
-        return planner.build_plan(request)
+        plan = planner.build_plan(request)
     except planner.PlanDoesNotFit as error:
         hours = -(-error.required_weekly_minutes // 60) if error.required_weekly_minutes else None
         raise PlanRejected(error.field, error.message, hours) from error
+    if not plan.tasks:
+        message = "You already know every skill this track teaches: no task would be left. Pick fewer known skills."
+        raise PlanRejected("known_skills", message)
+    return plan
 
 
 def roadmap_create(*, user, inputs: PlanInputs) -> Roadmap:
@@ -71,6 +77,7 @@ def roadmap_create(*, user, inputs: PlanInputs) -> Roadmap:
             study_days=sorted(inputs.study_days),
             known_skills=sorted(inputs.known_skills),
             blocked_dates=[day.isoformat() for day in sorted(inputs.blocked_dates)],
+            buffer_weeks=inputs.buffer_weeks,
         )
         milestones = planning.milestones_by_slug(inputs.track)
         Task.objects.bulk_create(planning.tasks_from_plan(roadmap, plan, milestones))
@@ -82,16 +89,23 @@ def roadmap_delete(*, roadmap: Roadmap) -> None:
 
 
 def task_mark(*, task: Task, status: str, now: datetime) -> Task:
-    """Set a task's status; finishing the last task completes the roadmap."""
+    """Set a task's status; finishing the last task completes the roadmap.
+
+    The roadmap row is locked first, so of concurrent ticks the last to commit
+    sees every other one and always sets the status right (no lost "completed").
+    """
     with transaction.atomic():
+        roadmap = Roadmap.objects.select_for_update().get(pk=task.roadmap_id)
         task.status = status
         task.completed_at = (task.completed_at or now) if status in FINISHED_STATUSES else None
         task.save(update_fields=["status", "completed_at", "updated_at"])
-        _sync_roadmap_status(task.roadmap)
+        _sync_roadmap_status(roadmap)
+        task.roadmap = roadmap
     return task
 
 
 def _sync_roadmap_status(roadmap: Roadmap) -> None:
+    """Expects the roadmap row locked by the caller's transaction."""
     unfinished = roadmap.tasks.exclude(status__in=FINISHED_STATUSES).exists()
     wanted = Roadmap.Status.ACTIVE if unfinished else Roadmap.Status.COMPLETED
     if roadmap.status != Roadmap.Status.ARCHIVED and roadmap.status != wanted:
@@ -128,6 +142,7 @@ def roadmap_replan(
                 weekly_minutes=roadmap.weekly_hours * 60,
                 study_days=frozenset(roadmap.study_days),
                 blocked_dates=frozenset(date.fromisoformat(d) for d in roadmap.blocked_dates),
+                buffer_weeks=roadmap.buffer_weeks,
             )
         except planner.PlanDoesNotFit as error:
             raise PlanRejected(error.field, error.message) from error
