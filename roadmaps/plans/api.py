@@ -19,7 +19,7 @@ from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Roadmap, Role, Skill, Task, Track
 from roadmaps.models.plans import TaskStatus
-from roadmaps.plans import planning, selectors, services
+from roadmaps.plans import planning, selectors, services, summaries
 from roadmaps.plans.sessions import study_sessions
 
 MAX_DAYS_FROM_TODAY = 366
@@ -191,6 +191,12 @@ class RoadmapCreateSerializer(serializers.Serializer):
     )
     blocked_dates = serializers.ListField(child=serializers.DateField(), required=False, max_length=366)
     buffer_weeks = serializers.IntegerField(min_value=0, max_value=planner.MAX_BUFFER_WEEKS, required=False)
+    drop_milestones = serializers.ListField(
+        child=serializers.SlugField(max_length=100),
+        required=False,
+        max_length=200,
+        help_text="Optional milestones to leave out",
+    )
 
     def validate_start_date(self, value: date) -> date:
         today = self.context["today"]
@@ -207,6 +213,13 @@ class RoadmapCreateSerializer(serializers.Serializer):
             fitting = ", ".join(role.tracks.order_by("slug").values_list("slug", flat=True)) or "none yet"
             message = f"This track does not fit the role {role.slug}; tracks that do: {fitting}."
             raise serializers.ValidationError({"track": [message]})
+        dropped = attrs.get("drop_milestones") or []
+        if dropped and track is not None:
+            optional = set(track.phases.filter(milestones__optional=True).values_list("milestones__slug", flat=True))
+            refused = sorted(set(dropped) - optional)
+            if refused:
+                message = f"Only optional milestones of this track can be dropped, not: {', '.join(refused)}."
+                raise serializers.ValidationError({"drop_milestones": [message]})
         return attrs
 
     def to_plan_inputs(self, profile) -> services.PlanInputs:
@@ -222,7 +235,67 @@ class RoadmapCreateSerializer(serializers.Serializer):
             target_weeks=data.get("target_weeks"),
             blocked_dates=tuple(sorted(set(data.get("blocked_dates", [])))),
             buffer_weeks=data.get("buffer_weeks", 0),
+            drop_milestones=tuple(dict.fromkeys(data.get("drop_milestones") or [])),
         )
+
+
+class PreviewPhaseSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    hours = serializers.FloatField()
+
+
+class BufferSerializer(serializers.Serializer):
+    after_phase = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+
+
+class PreviewSerializer(serializers.Serializer):
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    total_hours = serializers.FloatField()
+    weekly_hours = serializers.IntegerField()
+    tasks_count = serializers.IntegerField()
+    phases = PreviewPhaseSerializer(many=True)
+    buffers = BufferSerializer(many=True)
+
+
+class PlanRejectedSerializer(serializers.Serializer):
+    """A plan that cannot be made: the field to change, and complete bodies that fit."""
+
+    required_weekly_hours = serializers.IntegerField(required=False)
+    fixes = serializers.ListField(child=serializers.DictField(), help_text="Complete create bodies; each previews")
+
+
+def preview_payload(inputs: services.PlanInputs, plan: planner.Plan) -> dict:
+    phases = summaries.phase_summaries(plan.tasks)
+    titles = {phase.order: phase.title for phase in phases}
+    return {
+        "start_date": inputs.start_date,
+        "end_date": plan.end_date,
+        "total_hours": round(plan.total_minutes / 60, 2),
+        "weekly_hours": inputs.weekly_hours,
+        "tasks_count": len(plan.tasks),
+        "phases": [
+            {"title": p.title, "start_date": p.start_date, "end_date": p.end_date, "hours": round(p.minutes / 60, 2)}
+            for p in phases
+        ],
+        "buffers": [
+            {"after_phase": titles.get(b.after_phase_order, ""), "start_date": b.start_date, "end_date": b.end_date}
+            for b in plan.buffers
+        ],
+    }
+
+
+def rejection(inputs: services.PlanInputs, error: services.PlanRejected) -> Response:
+    """400 naming the field, plus the complete bodies that would fit (``fixes``)."""
+    body: dict = {error.field: [error.message]}
+    if error.required_weekly_hours:
+        body["required_weekly_hours"] = error.required_weekly_hours
+    body["fixes"] = [fix.as_body() for fix in services.plan_fixes(inputs, error)]
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 class ReplanSerializer(serializers.Serializer):
@@ -270,21 +343,33 @@ class RoadmapViewSet(
     def get_serializer_class(self):
         return RoadmapDetailSerializer if self.action == "retrieve" else RoadmapSerializer
 
-    @extend_schema(request=RoadmapCreateSerializer, responses={201: RoadmapDetailSerializer})
-    def create(self, request):
+    def plan_inputs(self, request) -> services.PlanInputs:
         serializer = RoadmapCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
+        return serializer.to_plan_inputs(self.learner_profile())
+
+    @extend_schema(
+        request=RoadmapCreateSerializer,
+        responses={201: RoadmapDetailSerializer, 400: PlanRejectedSerializer},
+    )
+    def create(self, request):
+        inputs = self.plan_inputs(request)
         try:
-            roadmap = services.roadmap_create(
-                user=request.user, inputs=serializer.to_plan_inputs(self.learner_profile())
-            )
+            roadmap = services.roadmap_create(user=request.user, inputs=inputs)
         except services.PlanRejected as error:
-            body = {error.field: [error.message]}
-            if error.required_weekly_hours:
-                body["required_weekly_hours"] = error.required_weekly_hours
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+            return rejection(inputs, error)
         roadmap = self.get_queryset().get(pk=roadmap.pk)
         return Response(RoadmapDetailSerializer(roadmap, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(request=RoadmapCreateSerializer, responses={200: PreviewSerializer, 400: PlanRejectedSerializer})
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        inputs = self.plan_inputs(request)
+        try:
+            plan = services.plan_preview(inputs)
+        except services.PlanRejected as error:
+            return rejection(inputs, error)
+        return Response(PreviewSerializer(preview_payload(inputs, plan)).data)
 
     def perform_destroy(self, instance):
         services.roadmap_delete(roadmap=instance)

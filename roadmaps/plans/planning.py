@@ -10,8 +10,11 @@ from roadmaps.models import Roadmap, Task, Track
 from roadmaps.models.plans import FINISHED_STATUSES
 
 
-def track_spec(track: Track) -> planner.TrackSpec:
-    """Expects a track from ``catalog.selectors.tracks_with_milestones``: no query per milestone."""
+def track_spec(track: Track, dropped: frozenset[str] = frozenset()) -> planner.TrackSpec:
+    """Expects a track from ``catalog.selectors.tracks_with_milestones``: no query per milestone.
+
+    Milestones whose slug is in ``dropped`` are left out, and so are they as prerequisites.
+    """
     phases = tuple(
         planner.PhaseSpec(
             order=phase.order,
@@ -25,14 +28,20 @@ def track_spec(track: Track) -> planner.TrackSpec:
                     kind=milestone.kind,
                     estimated_minutes=milestone.estimated_hours * 60,
                     skills=tuple(skill.slug for skill in milestone.skills.all()),
-                    prerequisites=tuple(p.slug for p in milestone.prerequisites.all()),
+                    prerequisites=tuple(p.slug for p in milestone.prerequisites.all() if p.slug not in dropped),
                 )
                 for milestone in phase.milestones.all()
+                if milestone.slug not in dropped
             ),
         )
         for phase in track.phases.all()
     )
     return planner.TrackSpec(phases=phases, min_weeks=track.min_weeks, max_weeks=track.max_weeks)
+
+
+def optional_milestone_slugs(track: Track) -> list[str]:
+    """Slugs of the track's milestones marked optional, in plan order (no query on a prefetched track)."""
+    return [m.slug for phase in track.phases.all() for m in phase.milestones.all() if m.optional]
 
 
 def milestones_by_slug(track: Track) -> dict:

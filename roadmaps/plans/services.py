@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.db import transaction
@@ -37,12 +37,31 @@ class PlanInputs:
     target_weeks: int | None = None
     blocked_dates: tuple[date, ...] = ()
     buffer_weeks: int = 0
+    drop_milestones: tuple[str, ...] = ()  # slugs of optional milestones left out
+
+    def as_body(self) -> dict:
+        """The create (and preview) request body that gives these inputs."""
+        body = {
+            "role": self.role.slug,
+            "track": self.track.slug,
+            "start_date": self.start_date.isoformat(),
+            "weekly_hours": self.weekly_hours,
+            "study_days": sorted(self.study_days),
+            "known_skills": sorted(self.known_skills),
+            "blocked_dates": [day.isoformat() for day in sorted(self.blocked_dates)],
+            "buffer_weeks": self.buffer_weeks,
+        }
+        if self.target_weeks is not None:
+            body["target_weeks"] = self.target_weeks
+        if self.drop_milestones:
+            body["drop_milestones"] = list(self.drop_milestones)
+        return body
 
 
 def plan_preview(inputs: PlanInputs) -> planner.Plan:
     """The dated plan these inputs give, without storing anything."""
     request = planner.PlanRequest(
-        track=planning.track_spec(inputs.track),
+        track=planning.track_spec(inputs.track, frozenset(inputs.drop_milestones)),
         start_date=inputs.start_date,
         weekly_minutes=inputs.weekly_hours * 60,
         study_days=frozenset(inputs.study_days),
@@ -60,6 +79,51 @@ def plan_preview(inputs: PlanInputs) -> planner.Plan:
         message = "You already know every skill this track teaches: no task would be left. Pick fewer known skills."
         raise PlanRejected("known_skills", message)
     return plan
+
+
+MAX_TARGET_WEEKS = 520
+MAX_WEEKLY_HOURS_FIX = 60  # what the API accepts as weekly_hours
+_TARGET_TRIES = 26  # after the unconstrained length: windows may need a little more
+
+
+def plan_fixes(inputs: PlanInputs, error: PlanRejected) -> list[PlanInputs]:
+    """Complete alternatives to ``inputs`` that fit, each checked by previewing it.
+
+    In order: the smallest weekly hours that fit; the smallest target (weeks)
+    that fits at the learner's hours (when a target was set); the same plan
+    without the track's optional milestones.
+    """
+    candidates: list[PlanInputs] = []
+    if error.required_weekly_hours and error.required_weekly_hours <= MAX_WEEKLY_HOURS_FIX:
+        candidates.append(replace(inputs, weekly_hours=error.required_weekly_hours))
+    if inputs.target_weeks is not None:
+        target = _fitting_target_weeks(inputs)
+        if target is not None:
+            candidates.append(replace(inputs, target_weeks=target))
+    optional = [slug for slug in planning.optional_milestone_slugs(inputs.track) if slug not in inputs.drop_milestones]
+    if optional:
+        candidates.append(replace(inputs, drop_milestones=(*inputs.drop_milestones, *optional)))
+    return [candidate for candidate in candidates if _fits(candidate)]
+
+
+def _fits(inputs: PlanInputs) -> bool:
+    try:
+        plan_preview(inputs)
+    except PlanRejected:
+        return False
+    return True
+
+
+def _fitting_target_weeks(inputs: PlanInputs) -> int | None:
+    try:
+        free = plan_preview(replace(inputs, target_weeks=None))
+    except PlanRejected:
+        return None
+    weeks = max(1, -(-((free.end_date - inputs.start_date).days + 1) // 7))
+    for target in range(max(weeks, (inputs.target_weeks or 0) + 1), min(MAX_TARGET_WEEKS, weeks + _TARGET_TRIES) + 1):
+        if _fits(replace(inputs, target_weeks=target)):
+            return target
+    return None
 
 
 def roadmap_create(*, user, inputs: PlanInputs) -> Roadmap:
