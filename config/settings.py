@@ -253,6 +253,7 @@ SPECTACULAR_SETTINGS = {
         "RoadmapStatusEnum": "roadmaps.models.Roadmap.Status",
         "ExportStatusEnum": "roadmaps.models.CalendarExport.Status",
         "ProgressStatusEnum": ["ahead", "on_track", "behind"],
+        "CatchUpKindEnum": ["extend", "add_hours", "drop_optional"],
     },
 }
 

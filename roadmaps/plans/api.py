@@ -19,7 +19,7 @@ from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Roadmap, Role, Skill, Task, Track
 from roadmaps.models.plans import TaskStatus
-from roadmaps.plans import planning, selectors, services, summaries
+from roadmaps.plans import catchup, planning, selectors, services, summaries
 from roadmaps.plans.sessions import study_sessions
 
 MAX_DAYS_FROM_TODAY = 366
@@ -298,7 +298,42 @@ def rejection(inputs: services.PlanInputs, error: services.PlanRejected) -> Resp
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
+class ChangeSerializer(serializers.Serializer):
+    end_date_before = serializers.DateField()
+    end_date_after = serializers.DateField()
+    moved_tasks = serializers.ListField(child=serializers.IntegerField())
+    preview = serializers.BooleanField(help_text="True: the change was computed, nothing was stored")
+
+
+class ReplannedSerializer(RoadmapDetailSerializer):
+    class Meta(RoadmapDetailSerializer.Meta):
+        fields = [*RoadmapDetailSerializer.Meta.fields, "moved_tasks", "change"]
+
+    moved_tasks = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    change = ChangeSerializer(read_only=True)
+
+
+class CatchUpOptionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=catchup.KINDS)
+    summary = serializers.CharField()
+    end_date = serializers.DateField()
+    weekly_hours = serializers.IntegerField()
+    dropped_milestones = serializers.ListField(child=serializers.CharField())
+    hours_saved = serializers.FloatField()
+
+
+class CatchUpSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ahead", "on_track", "behind"])
+    hours_behind = serializers.FloatField()
+    options = CatchUpOptionSerializer(many=True)
+
+
+class CatchUpApplySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=catchup.KINDS)
+
+
 class ReplanSerializer(serializers.Serializer):
+    preview = serializers.BooleanField(required=False, default=False, help_text="Answer the change, store nothing")
     from_date = serializers.DateField(required=False)
     weekly_hours = serializers.IntegerField(min_value=MIN_WEEKLY_HOURS, max_value=MAX_WEEKLY_HOURS, required=False)
     study_days = serializers.ListField(
@@ -410,7 +445,7 @@ class RoadmapViewSet(
         payload = progress_payload(roadmap, list(roadmap.tasks.all()), today=self.learner_today(), zone=profile.zone)
         return Response(ProgressSerializer(payload).data)
 
-    @extend_schema(request=ReplanSerializer, responses={200: RoadmapDetailSerializer})
+    @extend_schema(request=ReplanSerializer, responses={200: ReplannedSerializer})
     @action(detail=True, methods=["post"])
     def replan(self, request, pk=None):
         roadmap = self.get_object()
@@ -426,12 +461,42 @@ class RoadmapViewSet(
                 weekly_hours=data.get("weekly_hours"),
                 study_days=data.get("study_days"),
                 now=timezone.now(),
+                preview=data.get("preview", False),
             )
         except services.PlanRejected as error:
             return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+        return self.replanned(result, preview=data.get("preview", False))
+
+    def replanned(self, result: services.ReplanResult, *, preview: bool = False) -> Response:
+        """The roadmap (as stored) plus the change the re-plan makes (or made)."""
         roadmap = self.get_queryset().get(pk=result.roadmap.pk)
         body = RoadmapDetailSerializer(roadmap, context=self.get_serializer_context()).data
-        return Response({**body, "moved_tasks": list(result.moved_task_ids)})
+        change = {
+            "end_date_before": result.end_date_before.isoformat(),
+            "end_date_after": result.end_date_after.isoformat(),
+            "moved_tasks": list(result.moved_task_ids),
+            "preview": preview,
+        }
+        return Response({**body, "moved_tasks": list(result.moved_task_ids), "change": change})
+
+    @extend_schema(methods=["GET"], responses={200: CatchUpSerializer})
+    @extend_schema(methods=["POST"], request=CatchUpApplySerializer, responses={200: ReplannedSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="catch-up")
+    def catch_up(self, request, pk=None):
+        roadmap = self.get_object()
+        zone, today = self.learner_profile().zone, self.learner_today()
+        if request.method == "GET":
+            return Response(CatchUpSerializer(catchup.catch_up_options(roadmap, today=today, zone=zone)).data)
+        serializer = CatchUpApplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        kind = serializer.validated_data["kind"]
+        try:
+            result = catchup.catch_up_apply(roadmap=roadmap, kind=kind, today=today, zone=zone, now=timezone.now())
+        except catchup.OptionUnavailable:
+            return Response({"kind": [f"'{kind}' is not among the current options."]}, status=400)
+        except services.PlanRejected as error:
+            return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+        return self.replanned(result)
 
 
 class TaskViewSet(LearnerContextMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):

@@ -181,6 +181,26 @@ def _sync_roadmap_status(roadmap: Roadmap) -> None:
 class ReplanResult:
     roadmap: Roadmap
     moved_task_ids: tuple[int, ...]
+    end_date_before: date
+    end_date_after: date
+    written: bool  # False for a preview, and for a re-plan that changed nothing
+
+
+def replan_compute(
+    roadmap: Roadmap, tasks: list[Task], *, from_date: date, weekly_hours: int, study_days: list[int]
+) -> planner.Replan:
+    """The planner's re-plan of these tasks with these settings; no write."""
+    try:
+        return planner.replan(
+            planning.scheduled_tasks(tasks),
+            from_date=from_date,
+            weekly_minutes=weekly_hours * 60,
+            study_days=frozenset(study_days),
+            blocked_dates=frozenset(date.fromisoformat(d) for d in roadmap.blocked_dates),
+            buffer_weeks=roadmap.buffer_weeks,
+        )
+    except planner.PlanDoesNotFit as error:
+        raise PlanRejected(error.field, error.message) from error
 
 
 def roadmap_replan(
@@ -190,33 +210,34 @@ def roadmap_replan(
     weekly_hours: int | None = None,
     study_days: list[int] | None = None,
     now: datetime,
+    preview: bool = False,
 ) -> ReplanResult:
-    """Move every unfinished task to start on or after ``from_date``, in order."""
+    """Move every unfinished task to start on or after ``from_date``, in order.
+
+    With ``preview`` nothing is written. A re-plan that moves no task and
+    changes no setting writes nothing either (not even ``updated_at``).
+    """
     with transaction.atomic():
-        roadmap = Roadmap.objects.select_for_update().get(pk=roadmap.pk)
-        if weekly_hours is not None:
-            roadmap.weekly_hours = weekly_hours
-        if study_days is not None:
-            roadmap.study_days = sorted(set(study_days))
-        tasks = list(selectors.tasks_in_plan_order(roadmap))
-        try:
-            result = planner.replan(
-                planning.scheduled_tasks(tasks),
-                from_date=from_date,
-                weekly_minutes=roadmap.weekly_hours * 60,
-                study_days=frozenset(roadmap.study_days),
-                blocked_dates=frozenset(date.fromisoformat(d) for d in roadmap.blocked_dates),
-                buffer_weeks=roadmap.buffer_weeks,
-            )
-        except planner.PlanDoesNotFit as error:
-            raise PlanRejected(error.field, error.message) from error
-        _apply_moves(tasks, result, now)
-        roadmap.end_date = result.end_date
-        if result.moved_task_ids:
-            # Tasks finished before now were packed in an older pass (see planner.sessions).
-            roadmap.replanned_at = now
-        roadmap.save()
-    return ReplanResult(roadmap=roadmap, moved_task_ids=result.moved_task_ids)
+        locked = Roadmap.objects.select_for_update().get(pk=roadmap.pk)
+        hours = locked.weekly_hours if weekly_hours is None else weekly_hours
+        days = locked.study_days if study_days is None else sorted(set(study_days))
+        tasks = list(selectors.tasks_in_plan_order(locked))
+        result = replan_compute(locked, tasks, from_date=from_date, weekly_hours=hours, study_days=days)
+        before = locked.end_date
+        unchanged = (
+            not result.moved_task_ids
+            and result.end_date == before
+            and (hours, days) == (locked.weekly_hours, locked.study_days)
+        )
+        written = not (preview or unchanged)
+        if written:
+            _apply_moves(tasks, result, now)
+            locked.weekly_hours, locked.study_days, locked.end_date = hours, days, result.end_date
+            if result.moved_task_ids:
+                # Tasks finished before now were packed in an older pass (see planner.sessions).
+                locked.replanned_at = now
+            locked.save()
+    return ReplanResult(locked, result.moved_task_ids, before, result.end_date, written)
 
 
 def _apply_moves(tasks: list[Task], result: planner.Replan, now: datetime) -> None:
