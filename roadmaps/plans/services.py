@@ -106,6 +106,17 @@ def plan_fixes(inputs: PlanInputs, error: PlanRejected) -> list[PlanInputs]:
     return [candidate for candidate in candidates if _fits(candidate)]
 
 
+def fitting_defaults(inputs: PlanInputs) -> PlanInputs:
+    """``inputs`` with a target that fits: the track's usual length when it does,
+    else the smallest target that fits at these hours, else no target at all."""
+    if _fits(inputs):
+        return inputs
+    target = _fitting_target_weeks(inputs) if inputs.target_weeks is not None else None
+    if target is not None:
+        return replace(inputs, target_weeks=target)
+    return replace(inputs, target_weeks=None)
+
+
 def _fits(inputs: PlanInputs) -> bool:
     try:
         plan_preview(inputs)
