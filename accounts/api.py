@@ -2,7 +2,7 @@
 
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -111,6 +111,14 @@ class TokenView(APIView):
         return Response({"token": services.get_or_create_api_token(user)})
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"})
+class WallClockTimeField(serializers.TimeField):
+    """A local time of day as ``HH:MM`` (not ISO ``HH:MM:SS``), in and out."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
 class ProfileSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(source="user.email", read_only=True)
     name = serializers.CharField(
@@ -123,7 +131,7 @@ class ProfileSerializer(serializers.ModelSerializer):
     background = serializers.ChoiceField(choices=Background.choices, allow_blank=True, required=False)
     timezone = serializers.CharField(max_length=64)
     next_nudge_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    study_time = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"], required=False)
+    study_time = WallClockTimeField(required=False)
     all_day_events = serializers.BooleanField(required=False)
 
     class Meta:

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "config.apps.ConfigConfig",
     "accounts",
     "roadmaps",
 ]
@@ -267,6 +268,7 @@ SPECTACULAR_SETTINGS = {
         "RoadmapStatusEnum": "roadmaps.models.Roadmap.Status",
         "ExportStatusEnum": "roadmaps.models.CalendarExport.Status",
         "ProgressStatusEnum": ["ahead", "on_track", "behind"],
+        "CatchUpKindEnum": ["extend", "add_hours", "drop_optional"],
     },
 }
 

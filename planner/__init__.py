@@ -5,6 +5,8 @@ Dataclasses in, dataclasses out; every function is deterministic and takes
 """
 
 from planner.model import (
+    MAX_BUFFER_WEEKS,
+    Buffer,
     MilestoneSpec,
     PhaseSpec,
     Plan,
@@ -17,8 +19,14 @@ from planner.model import (
 from planner.progress import Progress, TaskState, compute_progress
 from planner.replanning import Replan, ScheduledTask, TaskMove, replan
 from planner.scheduling import build_plan
+from planner.sessions import Session, SessionTask, plan_sessions
 
 __all__ = [
+    "MAX_BUFFER_WEEKS",
+    "Buffer",
+    "Session",
+    "SessionTask",
+    "plan_sessions",
     "MilestoneSpec",
     "PhaseSpec",
     "Plan",

@@ -45,6 +45,19 @@ class PlanRequest:
     known_skills: frozenset[str] = frozenset()
     target_weeks: int | None = None
     blocked_dates: frozenset[date] = frozenset()
+    buffer_weeks: int = 0  # 0..MAX_BUFFER_WEEKS whole weeks of slack after each phase but the last
+
+
+MAX_BUFFER_WEEKS = 2
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """Slack left free after a phase: no task is planned from ``start_date`` to ``end_date``."""
+
+    after_phase_order: int
+    start_date: date
+    end_date: date  # inclusive
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,7 @@ class Plan:
     skipped: tuple[SkippedMilestone, ...]
     end_date: date  # due date of the last task (start_date if no task)
     total_minutes: int
+    buffers: tuple[Buffer, ...] = ()
 
 
 class PlanDoesNotFit(Exception):

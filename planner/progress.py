@@ -1,27 +1,34 @@
 """compute_progress: how far a learner is, and where the plan says they should be.
 
-Rules (``today`` is the learner's local date, always passed in):
+One rule, used by the API, the pages and the nudges alike. ``today`` is the
+learner's local date, always passed in; figures are as of the end of today.
 
-* Finished means status "done" or "skipped". Percentages weigh tasks by
-  estimated minutes (by count when every task has 0 minutes) and are rounded
-  to 1 decimal; an unfinished plan shows at most 99.9 so rounding never claims
-  it is complete. A plan with no task counts as complete (100.0).
-* Expected: each task contributes its minutes times the fraction of its
-  calendar days start_date..due_date (inclusive) that are <= today: nothing
-  before it starts, all of it once today reaches its due date.
-* Status compares the two rounded figures: "ahead" if percent_complete >=
-  expected + tolerance, "behind" if percent_complete < expected - tolerance,
-  else "on_track". A finished plan is at 100 >= expected, so it is never
-  "behind": "ahead" if it finished at least ``tolerance`` early, else "on_track".
-* Overdue: unfinished tasks whose due_date < today, as input indexes.
-* Streak: consecutive ISO weeks with at least one task finished (by
-  ``completed_on``), ending with today's week, or with last week if nothing was
-  finished yet this week. Finished tasks without ``completed_on`` do not count.
-* Projected end: today if everything is finished; None if no minute is done;
-  else pace = minutes_done / max(7, days from the first task's start to today)
-  and the end is today + ceil(remaining / pace) days (date.max if that overflows).
-  The pace is measured over at least a week: a task ticked on day one says
-  little about how fast the rest will go.
+* Skipped tasks leave the plan: they count in neither ``minutes_done`` nor
+  ``minutes_total`` and are reported as ``minutes_skipped``. Done tasks count
+  as done.
+* Percentages weigh tasks by estimated minutes (by count when every task in
+  the plan has 0 minutes) and are rounded to 1 decimal; an unfinished plan
+  shows at most 99.9 so rounding never claims it is complete. A plan with no
+  task left (none, or all skipped) is complete (100.0).
+* Expected: the minutes of the plan's tasks due by the end of today (due_date
+  <= today), as ``minutes_expected`` and as a percentage of the total.
+* Status, by slack in minutes (done minus expected), against one study day's
+  minutes (``day_minutes``: the week's minutes over its study days): "behind"
+  when more than one study day's minutes are overdue (slack < -day_minutes),
+  "ahead" when more than one study day's minutes are done beyond what is due
+  (slack > day_minutes), else "on_track". A finished plan is never "behind".
+* Overdue: unfinished (todo, in progress) tasks whose due_date < today, as
+  input indexes.
+* Streak: consecutive ISO weeks with at least one task finished (done or
+  skipped, by ``completed_on``), ending with today's week, or with last week if
+  nothing was finished yet this week.
+* Projected end: today if nothing is left. Otherwise the pace of the last four
+  weeks: minutes done with ``completed_on`` in the 28 days ending today (fewer
+  days when the plan started less than 28 days ago, but at least 7), and the
+  end is today + ceil(remaining / pace) days (date.max if that overflows).
+  With no history (nothing done yet, or the plan starts after today) the
+  plan's own end: the latest due date of the tasks left. With history but no
+  minute done in the window, None: no pace to project from.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from datetime import date, timedelta
 STATUSES = frozenset({"todo", "in_progress", "done", "skipped"})
 FINISHED_STATUSES = frozenset({"done", "skipped"})
 _UNFINISHED_CAP = 99.9
+PACE_WINDOW_DAYS = 28
 MIN_PACE_DAYS = 7
 
 
@@ -48,8 +56,10 @@ class TaskState:
 @dataclass(frozen=True)
 class Progress:
     percent_complete: float  # 0..100, 1 decimal
-    minutes_done: int  # minutes of finished (done or skipped) tasks
-    minutes_total: int
+    minutes_done: int  # minutes of done tasks
+    minutes_total: int  # minutes of the plan: every task but the skipped ones
+    minutes_skipped: int
+    minutes_expected: int  # minutes of the plan due by the end of today
     expected_percent: float  # 0..100, 1 decimal, as of the end of today
     status: str  # "ahead" | "on_track" | "behind"
     overdue_task_indexes: tuple[int, ...]
@@ -57,29 +67,34 @@ class Progress:
     projected_end_date: date | None
 
 
-def compute_progress(tasks: Sequence[TaskState], *, today: date, tolerance_percent: float = 5.0) -> Progress:
+def compute_progress(tasks: Sequence[TaskState], *, today: date, day_minutes: int) -> Progress:
     """Progress of ``tasks`` as of the end of ``today``; see the module docstring."""
-    _validate(tasks, tolerance_percent)
-    finished = [task.status in FINISHED_STATUSES for task in tasks]
-    minutes_total = sum(task.estimated_minutes for task in tasks)
-    minutes_done = sum(task.estimated_minutes for task, f in zip(tasks, finished, strict=True) if f)
-    percent = _percent_complete(tasks, finished)
-    expected = _expected_percent(tasks, today)
+    _validate(tasks, day_minutes)
+    plan = [task for task in tasks if task.status != "skipped"]
+    done = [task for task in plan if task.status == "done"]
+    minutes_total = sum(task.estimated_minutes for task in plan)
+    minutes_done = sum(task.estimated_minutes for task in done)
+    minutes_expected = sum(task.estimated_minutes for task in plan if task.due_date <= today)
+    all_done = len(done) == len(plan)
     return Progress(
-        percent_complete=percent,
+        percent_complete=_percent(plan, [t.status == "done" for t in plan], all_done),
         minutes_done=minutes_done,
         minutes_total=minutes_total,
-        expected_percent=expected,
-        status=_status(percent, expected, tolerance_percent),
-        overdue_task_indexes=tuple(i for i, task in enumerate(tasks) if not finished[i] and task.due_date < today),
+        minutes_skipped=sum(task.estimated_minutes for task in tasks if task.status == "skipped"),
+        minutes_expected=minutes_expected,
+        expected_percent=_percent(plan, [t.due_date <= today for t in plan], not plan, cap=100.0),
+        status=_status(minutes_done - minutes_expected, day_minutes, all_done),
+        overdue_task_indexes=tuple(
+            i for i, task in enumerate(tasks) if task.status not in FINISHED_STATUSES and task.due_date < today
+        ),
         streak_weeks=_streak_weeks(tasks, today),
-        projected_end_date=_projected_end(tasks, all(finished), minutes_done, today),
+        projected_end_date=_projected_end(plan, all_done, minutes_total - minutes_done, today),
     )
 
 
-def _validate(tasks: Sequence[TaskState], tolerance_percent: float) -> None:
-    if tolerance_percent < 0:
-        raise ValueError(f"tolerance_percent must be >= 0, got {tolerance_percent}")
+def _validate(tasks: Sequence[TaskState], day_minutes: int) -> None:
+    if day_minutes <= 0:
+        raise ValueError(f"day_minutes must be > 0, got {day_minutes}")
     for index, task in enumerate(tasks):
         if task.status not in STATUSES:
             raise ValueError(f"task {index} has unknown status {task.status!r}")
@@ -87,36 +102,21 @@ def _validate(tasks: Sequence[TaskState], tolerance_percent: float) -> None:
             raise ValueError(f"task {index} has negative minutes")
 
 
-def _weights(tasks: Sequence[TaskState]) -> list[int]:
+def _percent(plan: Sequence[TaskState], counted: Sequence[bool], complete: bool, cap=_UNFINISHED_CAP) -> float:
+    if complete:
+        return 100.0
     # All-zero estimates would make every share 0/0: count tasks instead.
-    minutes = [task.estimated_minutes for task in tasks]
-    return minutes if sum(minutes) > 0 else [1] * len(tasks)
+    weights = [task.estimated_minutes for task in plan]
+    if sum(weights) == 0:
+        weights = [1] * len(plan)
+    share = sum(weight for weight, c in zip(weights, counted, strict=True) if c)
+    return min(cap, round(100 * share / sum(weights), 1))
 
 
-def _percent_complete(tasks: Sequence[TaskState], finished: Sequence[bool]) -> float:
-    if all(finished):
-        return 100.0
-    weights = _weights(tasks)
-    done = sum(weight for weight, f in zip(weights, finished, strict=True) if f)
-    return min(_UNFINISHED_CAP, round(100 * done / sum(weights), 1))
-
-
-def _expected_percent(tasks: Sequence[TaskState], today: date) -> float:
-    if not tasks:
-        return 100.0
-    weights = _weights(tasks)
-    expected = 0.0
-    for weight, task in zip(weights, tasks, strict=True):
-        span = max(1, (task.due_date - task.start_date).days + 1)
-        elapsed = min(span, max(0, (today - task.start_date).days + 1))
-        expected += weight * elapsed / span
-    return min(100.0, round(100 * expected / sum(weights), 1))
-
-
-def _status(percent: float, expected: float, tolerance: float) -> str:
-    if percent >= expected + tolerance:
+def _status(slack_minutes: int, day_minutes: int, all_done: bool) -> str:
+    if slack_minutes > day_minutes:
         return "ahead"
-    if percent < expected - tolerance:
+    if slack_minutes < -day_minutes and not all_done:
         return "behind"
     return "on_track"
 
@@ -142,16 +142,22 @@ def _streak_weeks(tasks: Sequence[TaskState], today: date) -> int:
     return streak
 
 
-def _projected_end(tasks: Sequence[TaskState], all_finished: bool, minutes_done: int, today: date) -> date | None:
-    if all_finished:
+def _projected_end(plan: Sequence[TaskState], all_done: bool, remaining: int, today: date) -> date | None:
+    if all_done:
         return today
-    if minutes_done == 0:
+    first_start = min(task.start_date for task in plan)
+    done = [task for task in plan if task.status == "done"]
+    if not done or first_start > today:
+        return max(today, max(task.due_date for task in plan if task.status != "done"))
+    window_days = max(MIN_PACE_DAYS, min(PACE_WINDOW_DAYS, (today - first_start).days + 1))
+    window_start = today - timedelta(days=window_days - 1)
+    recent = sum(
+        task.estimated_minutes for task in done if task.completed_on and window_start <= task.completed_on <= today
+    )
+    if recent == 0:
         return None
-    remaining = sum(task.estimated_minutes for task in tasks) - minutes_done
-    first_start = min(task.start_date for task in tasks)
-    elapsed = max(MIN_PACE_DAYS, (today - first_start).days)
-    # remaining / (done / elapsed), rounded up, in integers.
-    days = -(-remaining * elapsed // minutes_done)
+    # remaining / (recent / window_days), rounded up, in integers.
+    days = -(-remaining * window_days // recent)
     try:
         return today + timedelta(days=days)
     except OverflowError:

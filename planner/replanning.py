@@ -9,6 +9,12 @@ Rules:
   only re-packed tasks count against the weekly capacity. A task bigger than a
   week's capacity simply spans several weeks; a zero-minute task lands on the
   next day with capacity left.
+* Buffer: between two re-packed tasks of different phases (``phase_order``),
+  the later one starts no earlier than ``buffer_weeks`` * 7 days after the
+  earlier one's due date, as in ``build_plan``; with no buffer it continues on
+  the same day. So re-planning a fresh plan from its start day with the same
+  week and buffer gives back exactly its dates, and re-planning twice the
+  same way changes nothing the second time.
 * Phase windows and targets do not apply: a replan only follows the learner.
 * ``moved_task_ids`` lists, in input order, the tasks whose dates changed.
 * ``end_date`` is the latest due date of all tasks (``from_date`` if none).
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from planner.capacity import (
     HORIZON_YEARS,
@@ -33,7 +39,7 @@ from planner.capacity import (
     horizon,
     validate_capacity,
 )
-from planner.model import PlanDoesNotFit
+from planner.model import MAX_BUFFER_WEEKS, PlanDoesNotFit
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class ScheduledTask:
     start_date: date
     due_date: date
     finished: bool  # done or skipped
+    phase_order: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,18 +73,26 @@ def replan(
     weekly_minutes: int,
     study_days: frozenset[int],
     blocked_dates: frozenset[date] = frozenset(),
+    buffer_weeks: int = 0,
 ) -> Replan:
     """New dates for ``tasks``; see the module docstring for the rules."""
     _validate(tasks, weekly_minutes, study_days)
+    if not 0 <= buffer_weeks <= MAX_BUFFER_WEEKS:
+        raise ValueError(f"buffer_weeks must be 0..{MAX_BUFFER_WEEKS}, got {buffer_weeks}")
     caps = daily_capacities(weekly_minutes, study_days)
     filler = DayFiller(from_date, caps, blocked_dates, horizon(from_date))
     moves: list[TaskMove] = []
+    previous: tuple[int, date] | None = None  # phase and due date of the last re-packed task
     try:
         for task in tasks:
             if task.finished:
                 moves.append(TaskMove(task.task_id, task.start_date, task.due_date))
-            else:
-                moves.append(TaskMove(task.task_id, *filler.take(task.estimated_minutes)))
+                continue
+            if buffer_weeks and previous is not None and previous[0] != task.phase_order:
+                filler.skip_to(previous[1] + timedelta(days=7 * buffer_weeks + 1))
+            move = TaskMove(task.task_id, *filler.take(task.estimated_minutes))
+            moves.append(move)
+            previous = (task.phase_order, move.due_date)
     except OutOfTime:
         message = (
             f"At this pace the remaining tasks would take more than {HORIZON_YEARS} years; add hours or study days."

@@ -13,10 +13,18 @@ Rules, in the order they apply:
   ``weekly_minutes``. Blocked dates lose their capacity. Tasks fill the days
   in order, each one consecutive capacity: start_date is the first day it gets
   minutes, due_date the last.
-* Phases: without a target a phase never starts before its ``start_week`` and
-  otherwise runs as soon as possible. With ``target_weeks`` each phase gets a
-  scaled window (see ``windows``), starts no earlier than the window and must
-  end within it.
+* Phases follow each other with no idle weeks: a phase starts where the
+  previous one ends, on the same day's remaining capacity. The track's
+  ``start_week``/``end_week`` are the expected pace, never a wait.
+* Buffer: with ``buffer_weeks`` b (0..2), after every phase but the last the
+  next phase starts no earlier than b * 7 days after the previous phase's last
+  day; those days are the plan's ``buffers`` and hold no task. So the longest
+  run of days without a task is the buffer (plus days without capacity).
+* Target: with ``target_weeks`` each phase gets a scaled window (see
+  ``windows``) and must end within it; starting early is always allowed.
+* Same as re-planning: packing is the one ``replan`` does (same day filling,
+  same buffer rule), so creating a plan and re-planning it from its start day
+  with the same inputs give the same dates.
 * Limits: nothing may run past start_date + 10 years. When the plan misses a
   window or that limit, PlanDoesNotFit(field="weekly_hours") carries the
   smallest whole number of hours a week (<= 168) that fits, found by binary
@@ -27,33 +35,39 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from planner.capacity import (
     HORIZON_YEARS,
+    ONE_DAY,
     DayFiller,
     OutOfTime,
     daily_capacities,
     horizon,
     validate_capacity,
 )
-from planner.model import Plan, PlanDoesNotFit, PlannedTask, PlanRequest, SkippedMilestone
+from planner.model import (
+    MAX_BUFFER_WEEKS,
+    Buffer,
+    Plan,
+    PlanDoesNotFit,
+    PlannedTask,
+    PlanRequest,
+    SkippedMilestone,
+)
 from planner.ordering import order_milestones, sorted_phases, validate_track
 from planner.skills import Work, adjust_for_known_skills, part_title, split_minutes
-from planner.windows import scaled_windows, week_end, week_start
+from planner.windows import scaled_windows, week_end
 
 MAX_WEEKLY_HOURS = 168
-# Start weeks past the horizon all mean "too late"; clamping avoids date overflow.
-_LATEST_WEEK = 53 * HORIZON_YEARS + 1
 
 Span = tuple[int, date, date]  # minutes, start date, due date of one task
 
 
 @dataclass(frozen=True)
 class _Frame:
-    """When each phase (by plan index) may start and must end, and the last usable day."""
+    """When each phase (by plan index) must end, and the last usable day."""
 
-    releases: tuple[date, ...]
     deadlines: tuple[date, ...] | None
     last_day: date
     goal: str  # how the error message names the limit: "in 26 weeks"
@@ -73,7 +87,7 @@ def build_plan(request: PlanRequest) -> Plan:
         spans = _pack(work, request.weekly_minutes, frame, request)
     except OutOfTime:
         raise _weekly_hours_error(work, frame, request) from None
-    return _assemble(work, skipped, spans, request.start_date)
+    return _assemble(work, skipped, spans, request)
 
 
 def _validate(request: PlanRequest) -> None:
@@ -83,6 +97,8 @@ def _validate(request: PlanRequest) -> None:
         raise PlanDoesNotFit("study_days", "Pick at least one study day.")
     if request.target_weeks is not None and request.target_weeks < 1:
         raise PlanDoesNotFit("target_weeks", "The target must be at least one week.")
+    if not 0 <= request.buffer_weeks <= MAX_BUFFER_WEEKS:
+        raise ValueError(f"buffer_weeks must be 0..{MAX_BUFFER_WEEKS}, got {request.buffer_weeks}")
 
 
 def _frame(request: PlanRequest) -> _Frame:
@@ -90,8 +106,7 @@ def _frame(request: PlanRequest) -> _Frame:
     phases = sorted_phases(request.track)
     target = request.target_weeks
     if target is None:
-        releases = tuple(week_start(start, min(p.start_week, _LATEST_WEEK)) for p in phases)
-        return _Frame(releases, None, last_day, f"within {HORIZON_YEARS} years")
+        return _Frame(None, last_day, f"within {HORIZON_YEARS} years")
     if 7 * target - 1 > (last_day - start).days:
         message = f"A plan can span at most {HORIZON_YEARS} years; {target} weeks is longer."
         raise PlanDoesNotFit("target_weeks", message)
@@ -99,9 +114,8 @@ def _frame(request: PlanRequest) -> _Frame:
         message = f"This track has {len(phases)} phases, so it needs at least {len(phases)} weeks."
         raise PlanDoesNotFit("target_weeks", message)
     windows = scaled_windows(phases, target, request.track.max_weeks)
-    releases = tuple(week_start(start, window.start_week) for window in windows)
     deadlines = tuple(week_end(start, window.end_week) for window in windows)
-    return _Frame(releases, deadlines, last_day, f"in {target} week{_plural(target)}")
+    return _Frame(deadlines, last_day, f"in {target} week{_plural(target)}")
 
 
 def _pack(work: Sequence[Work], weekly_minutes: int, frame: _Frame, request: PlanRequest) -> list[tuple[Span, ...]]:
@@ -109,12 +123,12 @@ def _pack(work: Sequence[Work], weekly_minutes: int, frame: _Frame, request: Pla
     caps = daily_capacities(weekly_minutes, request.study_days)
     filler = DayFiller(request.start_date, caps, request.blocked_dates, frame.last_day)
     spans: list[tuple[Span, ...]] = []
-    current_phase = -1
+    current_phase = None
     for item in work:
         phase_index = item.placed.phase_index
-        if phase_index != current_phase:
-            filler.skip_to(frame.releases[phase_index])
-            current_phase = phase_index
+        if request.buffer_weeks and current_phase is not None and phase_index != current_phase:
+            filler.skip_to(buffer_end(spans[-1][-1][2], request.buffer_weeks) + ONE_DAY)
+        current_phase = phase_index
         parts = tuple((minutes, *filler.take(minutes)) for minutes in split_minutes(item.minutes, weekly_minutes))
         # Checking each milestone's last task is enough: tasks only move forward.
         if frame.deadlines is not None and parts[-1][2] > frame.deadlines[phase_index]:
@@ -127,7 +141,7 @@ def _assemble(
     work: Sequence[Work],
     skipped: tuple[SkippedMilestone, ...],
     spans: Sequence[tuple[Span, ...]],
-    start_date: date,
+    request: PlanRequest,
 ) -> Plan:
     tasks: list[PlannedTask] = []
     for item, parts in zip(work, spans, strict=True):
@@ -146,9 +160,24 @@ def _assemble(
                 note=item.note,
             )
             tasks.append(task)
-    end_date = tasks[-1].due_date if tasks else start_date
+    end_date = tasks[-1].due_date if tasks else request.start_date
     total = sum(task.estimated_minutes for task in tasks)
-    return Plan(tuple(tasks), skipped, end_date, total)
+    return Plan(tuple(tasks), skipped, end_date, total, _buffers(tasks, request.buffer_weeks))
+
+
+def buffer_end(phase_end: date, buffer_weeks: int) -> date:
+    """Last day of the buffer after a phase ending on ``phase_end`` (``phase_end`` with no buffer)."""
+    return phase_end + timedelta(days=7 * buffer_weeks)
+
+
+def _buffers(tasks: Sequence[PlannedTask], buffer_weeks: int) -> tuple[Buffer, ...]:
+    if buffer_weeks == 0:
+        return ()
+    return tuple(
+        Buffer(before.phase_order, before.due_date + ONE_DAY, buffer_end(before.due_date, buffer_weeks))
+        for before, after in zip(tasks, tasks[1:], strict=False)
+        if before.phase_order != after.phase_order
+    )
 
 
 def _weekly_hours_error(work: Sequence[Work], frame: _Frame, request: PlanRequest) -> PlanDoesNotFit:

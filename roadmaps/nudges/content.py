@@ -52,7 +52,7 @@ def nudge_context(delivery: NudgeDelivery, tasks: Sequence[Task]) -> dict:
     """Expects the delivery with user, profile and roadmap (role, track) loaded."""
     roadmap, zone, today = delivery.roadmap, delivery.user.profile.zone, delivery.local_date
     tasks = list(tasks)
-    progress = planning.progress_of(tasks, today=today, zone=zone)
+    progress = planning.progress_of(roadmap, tasks, today=today, zone=zone)
     week_ago = today - timedelta(days=7)
     finished_last_week = [
         task

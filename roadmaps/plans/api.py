@@ -7,21 +7,24 @@ from datetime import date, timedelta
 from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import planner
 from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS
 from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Roadmap, Role, Skill, Task, Track
 from roadmaps.models.plans import TaskStatus
-from roadmaps.plans import planning, selectors, services
+from roadmaps.plans import catchup, planning, selectors, services, summaries
 from roadmaps.plans.sessions import study_sessions
 
 MAX_DAYS_FROM_TODAY = 366
+MAX_DAYS_BACK = 7  # a roadmap may start at most a week ago ...
+MAX_DAYS_AHEAD = 365  # ... and at most a year ahead, in the learner's zone
 MAX_TARGET_WEEKS = 520
 DEFAULT_SESSION_DAYS = 28
 MAX_SESSION_DAYS = 366
@@ -106,6 +109,8 @@ class ProgressSerializer(serializers.Serializer):
     percent_complete = serializers.FloatField()
     hours_done = serializers.FloatField()
     hours_total = serializers.FloatField()
+    hours_skipped = serializers.FloatField()
+    hours_expected = serializers.FloatField(help_text="Hours of the plan due by the end of today")
     expected_percent = serializers.FloatField()
     status = serializers.ChoiceField(choices=["ahead", "on_track", "behind"])
     overdue_tasks = serializers.ListField(child=serializers.IntegerField())
@@ -114,11 +119,13 @@ class ProgressSerializer(serializers.Serializer):
 
 
 def progress_payload(roadmap: Roadmap, tasks: list[Task], *, today: date, zone) -> dict:
-    progress = planning.progress_of(tasks, today=today, zone=zone)
+    progress = planning.progress_of(roadmap, tasks, today=today, zone=zone)
     return {
         "percent_complete": progress.percent_complete,
         "hours_done": round(progress.minutes_done / 60, 2),
         "hours_total": round(progress.minutes_total / 60, 2),
+        "hours_skipped": round(progress.minutes_skipped / 60, 2),
+        "hours_expected": round(progress.minutes_expected / 60, 2),
         "expected_percent": progress.expected_percent,
         "status": progress.status,
         "overdue_tasks": [tasks[index].id for index in progress.overdue_task_indexes],
@@ -149,6 +156,7 @@ class RoadmapSerializer(serializers.ModelSerializer):
             "target_weeks",
             "study_days",
             "known_skills",
+            "buffer_weeks",
             "progress",
             "created_at",
         ]
@@ -182,12 +190,37 @@ class RoadmapCreateSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, required=False, max_length=7
     )
     blocked_dates = serializers.ListField(child=serializers.DateField(), required=False, max_length=366)
+    buffer_weeks = serializers.IntegerField(min_value=0, max_value=planner.MAX_BUFFER_WEEKS, required=False)
+    drop_milestones = serializers.ListField(
+        child=serializers.SlugField(max_length=100),
+        required=False,
+        max_length=200,
+        help_text="Optional milestones to leave out",
+    )
 
     def validate_start_date(self, value: date) -> date:
         today = self.context["today"]
-        if abs((value - today).days) > MAX_DAYS_FROM_TODAY:
-            raise serializers.ValidationError("Choose a start date within a year of today.")
+        earliest, latest = today - timedelta(days=MAX_DAYS_BACK), today + timedelta(days=MAX_DAYS_AHEAD)
+        if not earliest <= value <= latest:
+            raise serializers.ValidationError(
+                f"Choose a start date from {earliest.isoformat()} (a week ago) to {latest.isoformat()} (a year ahead)."
+            )
         return value
+
+    def validate(self, attrs):
+        role, track = attrs.get("role"), attrs.get("track")
+        if role is not None and track is not None and not track.roles.filter(pk=role.pk).exists():
+            fitting = ", ".join(role.tracks.order_by("slug").values_list("slug", flat=True)) or "none yet"
+            message = f"This track does not fit the role {role.slug}; tracks that do: {fitting}."
+            raise serializers.ValidationError({"track": [message]})
+        dropped = attrs.get("drop_milestones") or []
+        if dropped and track is not None:
+            optional = set(track.phases.filter(milestones__optional=True).values_list("milestones__slug", flat=True))
+            refused = sorted(set(dropped) - optional)
+            if refused:
+                message = f"Only optional milestones of this track can be dropped, not: {', '.join(refused)}."
+                raise serializers.ValidationError({"drop_milestones": [message]})
+        return attrs
 
     def to_plan_inputs(self, profile) -> services.PlanInputs:
         data = self.validated_data
@@ -201,10 +234,106 @@ class RoadmapCreateSerializer(serializers.Serializer):
             known_skills=[s.slug for s in known] if known is not None else [s.slug for s in profile.known_skills.all()],
             target_weeks=data.get("target_weeks"),
             blocked_dates=tuple(sorted(set(data.get("blocked_dates", [])))),
+            buffer_weeks=data.get("buffer_weeks", 0),
+            drop_milestones=tuple(dict.fromkeys(data.get("drop_milestones") or [])),
         )
 
 
+class PreviewPhaseSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    hours = serializers.FloatField()
+
+
+class BufferSerializer(serializers.Serializer):
+    after_phase = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+
+
+class PreviewSerializer(serializers.Serializer):
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    total_hours = serializers.FloatField()
+    weekly_hours = serializers.IntegerField()
+    tasks_count = serializers.IntegerField()
+    phases = PreviewPhaseSerializer(many=True)
+    buffers = BufferSerializer(many=True)
+
+
+class PlanRejectedSerializer(serializers.Serializer):
+    """A plan that cannot be made: the field to change, and complete bodies that fit."""
+
+    required_weekly_hours = serializers.IntegerField(required=False)
+    fixes = serializers.ListField(child=serializers.DictField(), help_text="Complete create bodies; each previews")
+
+
+def preview_payload(inputs: services.PlanInputs, plan: planner.Plan) -> dict:
+    phases = summaries.phase_summaries(plan.tasks)
+    titles = {phase.order: phase.title for phase in phases}
+    return {
+        "start_date": inputs.start_date,
+        "end_date": plan.end_date,
+        "total_hours": round(plan.total_minutes / 60, 2),
+        "weekly_hours": inputs.weekly_hours,
+        "tasks_count": len(plan.tasks),
+        "phases": [
+            {"title": p.title, "start_date": p.start_date, "end_date": p.end_date, "hours": round(p.minutes / 60, 2)}
+            for p in phases
+        ],
+        "buffers": [
+            {"after_phase": titles.get(b.after_phase_order, ""), "start_date": b.start_date, "end_date": b.end_date}
+            for b in plan.buffers
+        ],
+    }
+
+
+def rejection(inputs: services.PlanInputs, error: services.PlanRejected) -> Response:
+    """400 naming the field, plus the complete bodies that would fit (``fixes``)."""
+    body: dict = {error.field: [error.message]}
+    if error.required_weekly_hours:
+        body["required_weekly_hours"] = error.required_weekly_hours
+    body["fixes"] = [fix.as_body() for fix in services.plan_fixes(inputs, error)]
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+class ChangeSerializer(serializers.Serializer):
+    end_date_before = serializers.DateField()
+    end_date_after = serializers.DateField()
+    moved_tasks = serializers.ListField(child=serializers.IntegerField())
+    preview = serializers.BooleanField(help_text="True: the change was computed, nothing was stored")
+
+
+class ReplannedSerializer(RoadmapDetailSerializer):
+    class Meta(RoadmapDetailSerializer.Meta):
+        fields = [*RoadmapDetailSerializer.Meta.fields, "moved_tasks", "change"]
+
+    moved_tasks = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    change = ChangeSerializer(read_only=True)
+
+
+class CatchUpOptionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=catchup.KINDS)
+    summary = serializers.CharField()
+    end_date = serializers.DateField()
+    weekly_hours = serializers.IntegerField()
+    dropped_milestones = serializers.ListField(child=serializers.CharField())
+    hours_saved = serializers.FloatField()
+
+
+class CatchUpSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ahead", "on_track", "behind"])
+    hours_behind = serializers.FloatField()
+    options = CatchUpOptionSerializer(many=True)
+
+
+class CatchUpApplySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=catchup.KINDS)
+
+
 class ReplanSerializer(serializers.Serializer):
+    preview = serializers.BooleanField(required=False, default=False, help_text="Answer the change, store nothing")
     from_date = serializers.DateField(required=False)
     weekly_hours = serializers.IntegerField(min_value=MIN_WEEKLY_HOURS, max_value=MAX_WEEKLY_HOURS, required=False)
     study_days = serializers.ListField(
@@ -249,21 +378,33 @@ class RoadmapViewSet(
     def get_serializer_class(self):
         return RoadmapDetailSerializer if self.action == "retrieve" else RoadmapSerializer
 
-    @extend_schema(request=RoadmapCreateSerializer, responses={201: RoadmapDetailSerializer})
-    def create(self, request):
+    def plan_inputs(self, request) -> services.PlanInputs:
         serializer = RoadmapCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
+        return serializer.to_plan_inputs(self.learner_profile())
+
+    @extend_schema(
+        request=RoadmapCreateSerializer,
+        responses={201: RoadmapDetailSerializer, 400: PlanRejectedSerializer},
+    )
+    def create(self, request):
+        inputs = self.plan_inputs(request)
         try:
-            roadmap = services.roadmap_create(
-                user=request.user, inputs=serializer.to_plan_inputs(self.learner_profile())
-            )
+            roadmap = services.roadmap_create(user=request.user, inputs=inputs)
         except services.PlanRejected as error:
-            body = {error.field: [error.message]}
-            if error.required_weekly_hours:
-                body["required_weekly_hours"] = error.required_weekly_hours
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+            return rejection(inputs, error)
         roadmap = self.get_queryset().get(pk=roadmap.pk)
         return Response(RoadmapDetailSerializer(roadmap, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(request=RoadmapCreateSerializer, responses={200: PreviewSerializer, 400: PlanRejectedSerializer})
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        inputs = self.plan_inputs(request)
+        try:
+            plan = services.plan_preview(inputs)
+        except services.PlanRejected as error:
+            return rejection(inputs, error)
+        return Response(PreviewSerializer(preview_payload(inputs, plan)).data)
 
     def perform_destroy(self, instance):
         services.roadmap_delete(roadmap=instance)
@@ -280,7 +421,10 @@ class RoadmapViewSet(
             OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: today, learner's zone)"),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default: from + 27 days)"),
         ],
-        responses={200: SessionSerializer(many=True)},
+        responses={
+            200: SessionSerializer(many=True),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="A bad `from` or `to`, named."),
+        },
     )
     @action(detail=True, methods=["get"])
     def sessions(self, request, pk=None):
@@ -301,7 +445,7 @@ class RoadmapViewSet(
         payload = progress_payload(roadmap, list(roadmap.tasks.all()), today=self.learner_today(), zone=profile.zone)
         return Response(ProgressSerializer(payload).data)
 
-    @extend_schema(request=ReplanSerializer, responses={200: RoadmapDetailSerializer})
+    @extend_schema(request=ReplanSerializer, responses={200: ReplannedSerializer})
     @action(detail=True, methods=["post"])
     def replan(self, request, pk=None):
         roadmap = self.get_object()
@@ -317,12 +461,42 @@ class RoadmapViewSet(
                 weekly_hours=data.get("weekly_hours"),
                 study_days=data.get("study_days"),
                 now=timezone.now(),
+                preview=data.get("preview", False),
             )
         except services.PlanRejected as error:
             return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+        return self.replanned(result, preview=data.get("preview", False))
+
+    def replanned(self, result: services.ReplanResult, *, preview: bool = False) -> Response:
+        """The roadmap (as stored) plus the change the re-plan makes (or made)."""
         roadmap = self.get_queryset().get(pk=result.roadmap.pk)
         body = RoadmapDetailSerializer(roadmap, context=self.get_serializer_context()).data
-        return Response({**body, "moved_tasks": list(result.moved_task_ids)})
+        change = {
+            "end_date_before": result.end_date_before.isoformat(),
+            "end_date_after": result.end_date_after.isoformat(),
+            "moved_tasks": list(result.moved_task_ids),
+            "preview": preview,
+        }
+        return Response({**body, "moved_tasks": list(result.moved_task_ids), "change": change})
+
+    @extend_schema(methods=["GET"], responses={200: CatchUpSerializer})
+    @extend_schema(methods=["POST"], request=CatchUpApplySerializer, responses={200: ReplannedSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="catch-up")
+    def catch_up(self, request, pk=None):
+        roadmap = self.get_object()
+        zone, today = self.learner_profile().zone, self.learner_today()
+        if request.method == "GET":
+            return Response(CatchUpSerializer(catchup.catch_up_options(roadmap, today=today, zone=zone)).data)
+        serializer = CatchUpApplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        kind = serializer.validated_data["kind"]
+        try:
+            result = catchup.catch_up_apply(roadmap=roadmap, kind=kind, today=today, zone=zone, now=timezone.now())
+        except catchup.OptionUnavailable:
+            return Response({"kind": [f"'{kind}' is not among the current options."]}, status=400)
+        except services.PlanRejected as error:
+            return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+        return self.replanned(result)
 
 
 class TaskViewSet(LearnerContextMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):

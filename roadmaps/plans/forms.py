@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 
@@ -12,7 +13,7 @@ from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.models import Role, Skill, Track
 from roadmaps.models.plans import TaskStatus
 from roadmaps.plans import services
-from roadmaps.plans.api import MAX_DAYS_FROM_TODAY, MAX_TARGET_WEEKS
+from roadmaps.plans.api import MAX_DAYS_AHEAD, MAX_DAYS_BACK, MAX_TARGET_WEEKS
 
 WEEKDAYS = [
     (1, "Monday"),
@@ -111,8 +112,9 @@ class PlanForm(SkillsStepForm):
 
     def clean_start_date(self) -> date:
         start = self.cleaned_data["start_date"]
-        if abs((start - self.today).days) > MAX_DAYS_FROM_TODAY:
-            raise forms.ValidationError("Choose a start date within a year of today.")
+        earliest, latest = self.today - timedelta(days=MAX_DAYS_BACK), self.today + timedelta(days=MAX_DAYS_AHEAD)
+        if not earliest <= start <= latest:
+            raise forms.ValidationError("Choose a start date from a week ago to a year ahead.")
         return start
 
     def plan_inputs(self) -> services.PlanInputs:
@@ -127,9 +129,26 @@ class PlanForm(SkillsStepForm):
             target_weeks=data["target_weeks"],
         )
 
-    def reject(self, error: services.PlanRejected) -> None:
-        """Show the planner's refusal on the input it names."""
+    def reject(self, error: services.PlanRejected) -> list[dict]:
+        """Show the planner's refusal on the input it names; the fixes, as query strings for one-click buttons."""
+        inputs = self.plan_inputs()
+        timezone = self.cleaned_data["timezone"]
         self.add_error(error.field if error.field in self.fields else None, error.message)
+        fixes = []
+        for fix in services.plan_fixes(inputs, error):
+            if fix.drop_milestones:
+                continue  # the onboarding form has no way to carry dropped milestones
+            query = fix.as_body()
+            query.update(timezone=timezone, target_weeks=fix.target_weeks or "")
+            query.pop("blocked_dates", None)
+            query.pop("buffer_weeks", None)
+            label = (
+                f"Use {fix.weekly_hours} h a week"
+                if fix.weekly_hours != inputs.weekly_hours
+                else f"Finish within {fix.target_weeks} weeks"
+            )
+            fixes.append({"label": label, "query": urlencode(query, doseq=True)})
+        return fixes
 
     def profile_defaults(self) -> dict:
         """What the learner chose here becomes their profile's defaults."""

@@ -7,7 +7,7 @@ knows its stored body is stale without looking at any task.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.db import transaction
@@ -42,24 +42,105 @@ class PlanInputs:
     known_skills: list[str]
     target_weeks: int | None = None
     blocked_dates: tuple[date, ...] = ()
+    buffer_weeks: int = 0
+    drop_milestones: tuple[str, ...] = ()  # slugs of optional milestones left out
+
+    def as_body(self) -> dict:
+        """The create (and preview) request body that gives these inputs."""
+        body = {
+            "role": self.role.slug,
+            "track": self.track.slug,
+            "start_date": self.start_date.isoformat(),
+            "weekly_hours": self.weekly_hours,
+            "study_days": sorted(self.study_days),
+            "known_skills": sorted(self.known_skills),
+            "blocked_dates": [day.isoformat() for day in sorted(self.blocked_dates)],
+            "buffer_weeks": self.buffer_weeks,
+        }
+        if self.target_weeks is not None:
+            body["target_weeks"] = self.target_weeks
+        if self.drop_milestones:
+            body["drop_milestones"] = list(self.drop_milestones)
+        return body
 
 
 def plan_preview(inputs: PlanInputs) -> planner.Plan:
     """The dated plan these inputs give, without storing anything."""
     request = planner.PlanRequest(
-        track=planning.track_spec(inputs.track),
+        track=planning.track_spec(inputs.track, frozenset(inputs.drop_milestones)),
         start_date=inputs.start_date,
         weekly_minutes=inputs.weekly_hours * 60,
         study_days=frozenset(inputs.study_days),
         known_skills=frozenset(inputs.known_skills),
         target_weeks=inputs.target_weeks,
         blocked_dates=frozenset(inputs.blocked_dates),
+        buffer_weeks=inputs.buffer_weeks,
     )
     try:
-        return planner.build_plan(request)
+        plan = planner.build_plan(request)
     except planner.PlanDoesNotFit as error:
         hours = -(-error.required_weekly_minutes // 60) if error.required_weekly_minutes else None
         raise PlanRejected(error.field, error.message, hours) from error
+    if not plan.tasks:
+        message = "You already know every skill this track teaches: no task would be left. Pick fewer known skills."
+        raise PlanRejected("known_skills", message)
+    return plan
+
+
+MAX_TARGET_WEEKS = 520
+MAX_WEEKLY_HOURS_FIX = 60  # what the API accepts as weekly_hours
+_TARGET_TRIES = 26  # after the unconstrained length: windows may need a little more
+
+
+def plan_fixes(inputs: PlanInputs, error: PlanRejected) -> list[PlanInputs]:
+    """Complete alternatives to ``inputs`` that fit, each checked by previewing it.
+
+    In order: the smallest weekly hours that fit; the smallest target (weeks)
+    that fits at the learner's hours (when a target was set); the same plan
+    without the track's optional milestones.
+    """
+    candidates: list[PlanInputs] = []
+    if error.required_weekly_hours and error.required_weekly_hours <= MAX_WEEKLY_HOURS_FIX:
+        candidates.append(replace(inputs, weekly_hours=error.required_weekly_hours))
+    if inputs.target_weeks is not None:
+        target = _fitting_target_weeks(inputs)
+        if target is not None:
+            candidates.append(replace(inputs, target_weeks=target))
+    optional = [slug for slug in planning.optional_milestone_slugs(inputs.track) if slug not in inputs.drop_milestones]
+    if optional:
+        candidates.append(replace(inputs, drop_milestones=(*inputs.drop_milestones, *optional)))
+    return [candidate for candidate in candidates if _fits(candidate)]
+
+
+def fitting_defaults(inputs: PlanInputs) -> PlanInputs:
+    """``inputs`` with a target that fits: the track's usual length when it does,
+    else the smallest target that fits at these hours, else no target at all."""
+    if _fits(inputs):
+        return inputs
+    target = _fitting_target_weeks(inputs) if inputs.target_weeks is not None else None
+    if target is not None:
+        return replace(inputs, target_weeks=target)
+    return replace(inputs, target_weeks=None)
+
+
+def _fits(inputs: PlanInputs) -> bool:
+    try:
+        plan_preview(inputs)
+    except PlanRejected:
+        return False
+    return True
+
+
+def _fitting_target_weeks(inputs: PlanInputs) -> int | None:
+    try:
+        free = plan_preview(replace(inputs, target_weeks=None))
+    except PlanRejected:
+        return None
+    weeks = max(1, -(-((free.end_date - inputs.start_date).days + 1) // 7))
+    for target in range(max(weeks, (inputs.target_weeks or 0) + 1), min(MAX_TARGET_WEEKS, weeks + _TARGET_TRIES) + 1):
+        if _fits(replace(inputs, target_weeks=target)):
+            return target
+    return None
 
 
 def roadmap_create(*, user, inputs: PlanInputs) -> Roadmap:
@@ -77,6 +158,7 @@ def roadmap_create(*, user, inputs: PlanInputs) -> Roadmap:
             study_days=sorted(inputs.study_days),
             known_skills=sorted(inputs.known_skills),
             blocked_dates=[day.isoformat() for day in sorted(inputs.blocked_dates)],
+            buffer_weeks=inputs.buffer_weeks,
         )
         milestones = planning.milestones_by_slug(inputs.track)
         tasks = planning.tasks_from_plan(roadmap, plan, milestones)
@@ -93,17 +175,24 @@ def roadmap_delete(*, roadmap: Roadmap) -> None:
 
 
 def task_mark(*, task: Task, status: str, now: datetime) -> Task:
-    """Set a task's status; finishing the last task completes the roadmap."""
+    """Set a task's status; finishing the last task completes the roadmap.
+
+    The roadmap row is locked first, so of concurrent ticks the last to commit
+    sees every other one and always sets the status right (no lost "completed").
+    """
     with transaction.atomic():
+        roadmap = Roadmap.objects.select_for_update().get(pk=task.roadmap_id)
         task.status = status
         task.completed_at = (task.completed_at or now) if status in FINISHED_STATUSES else None
         task.save(update_fields=["status", "completed_at", "updated_at"])
-        _sync_roadmap_status(task.roadmap)
-        calendar_services.feed_touch(user_id=task.roadmap.user_id)
+        _sync_roadmap_status(roadmap)
+        task.roadmap = roadmap
+        calendar_services.feed_touch(user_id=roadmap.user_id)
     return task
 
 
 def _sync_roadmap_status(roadmap: Roadmap) -> None:
+    """Expects the roadmap row locked by the caller's transaction."""
     unfinished = roadmap.tasks.exclude(status__in=FINISHED_STATUSES).exists()
     wanted = Roadmap.Status.ACTIVE if unfinished else Roadmap.Status.COMPLETED
     if roadmap.status != Roadmap.Status.ARCHIVED and roadmap.status != wanted:
@@ -115,6 +204,26 @@ def _sync_roadmap_status(roadmap: Roadmap) -> None:
 class ReplanResult:
     roadmap: Roadmap
     moved_task_ids: tuple[int, ...]
+    end_date_before: date
+    end_date_after: date
+    written: bool  # False for a preview, and for a re-plan that changed nothing
+
+
+def replan_compute(
+    roadmap: Roadmap, tasks: list[Task], *, from_date: date, weekly_hours: int, study_days: list[int]
+) -> planner.Replan:
+    """The planner's re-plan of these tasks with these settings; no write."""
+    try:
+        return planner.replan(
+            planning.scheduled_tasks(tasks),
+            from_date=from_date,
+            weekly_minutes=weekly_hours * 60,
+            study_days=frozenset(study_days),
+            blocked_dates=frozenset(date.fromisoformat(d) for d in roadmap.blocked_dates),
+            buffer_weeks=roadmap.buffer_weeks,
+        )
+    except planner.PlanDoesNotFit as error:
+        raise PlanRejected(error.field, error.message) from error
 
 
 def roadmap_replan(
@@ -124,33 +233,35 @@ def roadmap_replan(
     weekly_hours: int | None = None,
     study_days: list[int] | None = None,
     now: datetime,
+    preview: bool = False,
 ) -> ReplanResult:
-    """Move every unfinished task to start on or after ``from_date``, in order."""
+    """Move every unfinished task to start on or after ``from_date``, in order.
+
+    With ``preview`` nothing is written. A re-plan that moves no task and
+    changes no setting writes nothing either (not even ``updated_at``).
+    """
     with transaction.atomic():
-        roadmap = Roadmap.objects.select_for_update().get(pk=roadmap.pk)
-        if weekly_hours is not None:
-            roadmap.weekly_hours = weekly_hours
-        if study_days is not None:
-            roadmap.study_days = sorted(set(study_days))
-        tasks = list(selectors.tasks_in_plan_order(roadmap))
-        try:
-            result = planner.replan(
-                planning.scheduled_tasks(tasks),
-                from_date=from_date,
-                weekly_minutes=roadmap.weekly_hours * 60,
-                study_days=frozenset(roadmap.study_days),
-                blocked_dates=frozenset(date.fromisoformat(d) for d in roadmap.blocked_dates),
-            )
-        except planner.PlanDoesNotFit as error:
-            raise PlanRejected(error.field, error.message) from error
-        _apply_moves(tasks, result, now)
-        roadmap.end_date = result.end_date
-        if result.moved_task_ids:
-            # Tasks finished before now were packed in an older pass (see planner.sessions).
-            roadmap.replanned_at = now
-        roadmap.save()
-        calendar_services.feed_touch(user_id=roadmap.user_id)
-    return ReplanResult(roadmap=roadmap, moved_task_ids=result.moved_task_ids)
+        locked = Roadmap.objects.select_for_update().get(pk=roadmap.pk)
+        hours = locked.weekly_hours if weekly_hours is None else weekly_hours
+        days = locked.study_days if study_days is None else sorted(set(study_days))
+        tasks = list(selectors.tasks_in_plan_order(locked))
+        result = replan_compute(locked, tasks, from_date=from_date, weekly_hours=hours, study_days=days)
+        before = locked.end_date
+        unchanged = (
+            not result.moved_task_ids
+            and result.end_date == before
+            and (hours, days) == (locked.weekly_hours, locked.study_days)
+        )
+        written = not (preview or unchanged)
+        if written:
+            _apply_moves(tasks, result, now)
+            locked.weekly_hours, locked.study_days, locked.end_date = hours, days, result.end_date
+            if result.moved_task_ids:
+                # Tasks finished before now were packed in an older pass (see planner.sessions).
+                locked.replanned_at = now
+            locked.save()
+            calendar_services.feed_touch(user_id=locked.user_id)
+    return ReplanResult(locked, result.moved_task_ids, before, result.end_date, written)
 
 
 def _apply_moves(tasks: list[Task], result: planner.Replan, now: datetime) -> None:

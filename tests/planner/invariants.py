@@ -182,33 +182,31 @@ def assert_milestone_order(plan: Plan, track: TrackSpec) -> None:
     assert orders == sorted(orders)
 
 
-def phase_limits(request: PlanRequest) -> dict[int, tuple[date, date | None]]:
-    """Per phase order: earliest start and latest due date (None without a target)."""
+def phase_deadlines(request: PlanRequest) -> dict[int, date | None]:
+    """Per phase order: latest due date (None without a target)."""
     phases = sorted(request.track.phases, key=lambda p: p.order)
-    start = request.start_date
     if request.target_weeks is None:
-        return {p.order: (start + timedelta(weeks=p.start_week - 1), None) for p in phases}
+        return {p.order: None for p in phases}
     windows = scaled_windows(phases, request.target_weeks, request.track.max_weeks)
-    return {
-        p.order: (
-            start + timedelta(weeks=w.start_week - 1),
-            start + timedelta(weeks=w.end_week) - ONE_DAY,
-        )
-        for p, w in zip(phases, windows, strict=True)
-    }
+    start = request.start_date
+    return {p.order: start + timedelta(weeks=w.end_week) - ONE_DAY for p, w in zip(phases, windows, strict=True)}
 
 
 def assert_phase_limits(plan: Plan, request: PlanRequest, capacity: Capacity) -> None:
-    """Phases start no earlier than allowed, as soon as allowed, and end in their window."""
-    limits = phase_limits(request)
-    previous_due, previous_phase = None, None
+    """No idle days: each task starts on the first day with capacity after the previous one
+    (or, at a phase change, after the buffer); each phase ends in its window."""
+    deadlines = phase_deadlines(request)
+    previous = None
     for task in plan.tasks:
-        release, deadline = limits[task.phase_order]
-        assert task.start_date >= release
+        deadline = deadlines[task.phase_order]
         if deadline is not None:
             assert task.due_date <= deadline
-        if task.phase_order != previous_phase and (previous_due is None or release > previous_due):
-            assert capacity.between(release, task.start_date - ONE_DAY) == 0
-        elif previous_due is not None:
-            assert capacity.between(previous_due + ONE_DAY, task.start_date - ONE_DAY) == 0
-        previous_due, previous_phase = task.due_date, task.phase_order
+        if previous is None:
+            assert capacity.between(request.start_date, task.start_date - ONE_DAY) == 0
+        elif previous.phase_order != task.phase_order and request.buffer_weeks:
+            earliest = previous.due_date + timedelta(days=7 * request.buffer_weeks + 1)
+            assert task.start_date >= earliest
+            assert capacity.between(earliest, task.start_date - ONE_DAY) == 0
+        else:
+            assert capacity.between(previous.due_date + ONE_DAY, task.start_date - ONE_DAY) == 0
+        previous = task

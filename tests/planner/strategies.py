@@ -30,6 +30,7 @@ _skill_lists = st.lists(st.sampled_from(SKILLS), max_size=3, unique=True)
 _picks = st.lists(st.integers(0, 1000), max_size=3)  # reduced modulo the candidates
 _day_offsets = st.frozensets(st.integers(-10, 150), max_size=20)
 _statuses = st.sampled_from(STATUSES)
+_buffer_weeks = st.sampled_from((0, 0, 1, 2))
 
 
 def _offset_dates(base: date, offsets: frozenset[int]) -> frozenset[date]:
@@ -94,6 +95,7 @@ def plan_requests(draw, target: bool | None = None) -> PlanRequest:
         known_skills=draw(st.frozensets(st.sampled_from(SKILLS))),
         target_weeks=target_weeks,
         blocked_dates=_offset_dates(start, draw(_day_offsets)),
+        buffer_weeks=draw(_buffer_weeks),
     )
 
 

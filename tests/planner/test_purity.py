@@ -85,6 +85,11 @@ def test_the_public_api_is_exported_from_the_package():
         "TaskState",
         "Progress",
         "compute_progress",
+        "Buffer",
+        "MAX_BUFFER_WEEKS",
+        "Session",
+        "SessionTask",
+        "plan_sessions",
     }
     assert set(planner.__all__) == expected
     assert all(hasattr(planner, name) for name in expected)
@@ -92,5 +97,5 @@ def test_the_public_api_is_exported_from_the_package():
 
 def test_every_public_dataclass_is_frozen():
     classes = [getattr(planner, n) for n in planner.__all__ if dataclasses.is_dataclass(getattr(planner, n))]
-    assert len(classes) == 12
+    assert len(classes) == 15
     assert all(cls.__dataclass_params__.frozen for cls in classes)

@@ -122,7 +122,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
         "study_days": profile.study_days,
         "start_date": learner_today(profile),
         "timezone": profile.timezone,
-        "target_weeks": track.max_weeks,
+        "target_weeks": _fitting_target(form, profile, track),
     }
     # Coming back from the preview: show what the learner entered there.
     for name in PlanForm.SCHEDULE_FIELDS:
@@ -133,9 +133,25 @@ def schedule(request: HttpRequest) -> HttpResponse:
     return _schedule_page(request, plan_form, request.GET, track)
 
 
-def _schedule_page(request, plan_form: PlanForm, data, track, status: int = 200) -> HttpResponse:
+def _fitting_target(form: SkillsStepForm, profile, track: Track) -> int | None:
+    """The track's usual length as the goal when the profile's week fits it, else a goal that fits (or none)."""
+    inputs = services.PlanInputs(
+        role=form.cleaned_data["role"],
+        track=catalog_selectors.tracks_with_milestones().get(pk=track.pk),
+        start_date=learner_today(profile),
+        weekly_hours=profile.weekly_hours,
+        study_days=profile.study_days,
+        known_skills=sorted(skill.slug for skill in form.cleaned_data["known_skills"]),
+        target_weeks=track.max_weeks,
+    )
+    return services.fitting_defaults(inputs).target_weeks
+
+
+def _schedule_page(request, plan_form: PlanForm, data, track, status: int = 200, fixes=()) -> HttpResponse:
     plan_form.describe_target(track)
     context = {
+        "fixes": fixes,
+        "preview_url": reverse("onboarding-preview"),
         "form": plan_form,
         "schedule_fields": [plan_form[name] for name in PlanForm.SCHEDULE_FIELDS],
         "carry": _carry(data, ["role", "track", "known_skills"]),
@@ -153,8 +169,8 @@ def preview(request: HttpRequest) -> HttpResponse:
     try:
         plan = services.plan_preview(form.plan_inputs())
     except services.PlanRejected as error:
-        form.reject(error)
-        return _schedule_page(request, form, request.GET, form.cleaned_data["track"], status=400)
+        fixes = form.reject(error)
+        return _schedule_page(request, form, request.GET, form.cleaned_data["track"], status=400, fixes=fixes)
     context = {
         "form": form,
         "plan": plan,
@@ -185,8 +201,8 @@ def create(request: HttpRequest) -> HttpResponse:
     try:
         roadmap = services.roadmap_create(user=request.user, inputs=form.plan_inputs())
     except services.PlanRejected as error:
-        form.reject(error)
-        return _schedule_page(request, form, request.POST, form.cleaned_data["track"], status=400)
+        fixes = form.reject(error)
+        return _schedule_page(request, form, request.POST, form.cleaned_data["track"], status=400, fixes=fixes)
     account_services.profile_update(profile=profile, **form.profile_defaults())
     messages.success(request, f"Your {roadmap.role.name} roadmap is ready.")
     return redirect("roadmap-dashboard", pk=roadmap.pk)

@@ -36,6 +36,12 @@ def create(client, **overrides):
     return client.post("/api/roadmaps/", {**body, **overrides}, format="json")
 
 
+def created_weeks_ago(client, weeks):
+    """A roadmap made ``weeks`` ago, starting that day (a start date may lie at most a week back)."""
+    with time_machine.travel(NOW - timedelta(weeks=weeks), tick=False):
+        return create(client, start_date=(TODAY - timedelta(weeks=weeks)).isoformat())
+
+
 def test_creating_a_roadmap_returns_it_with_its_tasks_already_dated(learner_client, catalog):
     response = create(learner_client)
 
@@ -216,7 +222,7 @@ def test_progress_has_every_promised_field(learner_client, catalog):
 
 
 def test_a_learner_who_did_nothing_for_weeks_is_behind_with_overdue_tasks(learner_client, catalog):
-    roadmap = create(learner_client, start_date=(TODAY - timedelta(weeks=3)).isoformat()).json()
+    roadmap = created_weeks_ago(learner_client, 3).json()
 
     body = learner_client.get(f"/api/roadmaps/{roadmap['id']}/progress/").json()
 
@@ -226,7 +232,7 @@ def test_a_learner_who_did_nothing_for_weeks_is_behind_with_overdue_tasks(learne
 
 
 def test_replan_moves_unfinished_tasks_to_start_from_the_date_and_keeps_finished_ones(learner_client, catalog):
-    roadmap = create(learner_client, start_date=(TODAY - timedelta(weeks=3)).isoformat()).json()
+    roadmap = created_weeks_ago(learner_client, 3).json()
     first = roadmap["tasks"][0]
     learner_client.patch(f"/api/tasks/{first['id']}/", {"status": "done"}, format="json")
 
@@ -247,7 +253,7 @@ def test_replan_moves_unfinished_tasks_to_start_from_the_date_and_keeps_finished
 
 
 def test_replan_keeps_the_task_order(learner_client, catalog):
-    roadmap = create(learner_client, start_date=(TODAY - timedelta(weeks=3)).isoformat()).json()
+    roadmap = created_weeks_ago(learner_client, 3).json()
 
     body = learner_client.post(f"/api/roadmaps/{roadmap['id']}/replan/", {}, format="json").json()
 
@@ -271,7 +277,7 @@ def test_replan_from_a_date_before_the_start_is_refused(learner_client, catalog)
 def test_replan_defaults_to_today_in_the_learners_time_zone(learner, learner_client, catalog):
     learner.profile.timezone = "Pacific/Kiritimati"  # UTC+14: already Tuesday there
     learner.profile.save()
-    roadmap = create(learner_client, start_date=(TODAY - timedelta(weeks=2)).isoformat()).json()
+    roadmap = created_weeks_ago(learner_client, 2).json()
 
     body = learner_client.post(f"/api/roadmaps/{roadmap['id']}/replan/", {}, format="json").json()
 

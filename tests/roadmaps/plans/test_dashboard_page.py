@@ -47,7 +47,7 @@ def test_the_dashboard_shows_progress_and_the_status_against_the_plan(client, le
     assert '<progress id="progress-bar" max="100" value="20.0">' in page
     assert 'data-testid="progress-status">Behind plan</span>' in page
     assert "8.0 of 40.0 hours done" in page
-    assert "the plan expects 85.0%" in page
+    assert "the plan expects 34.0 h (85.0%)" in page
 
 
 def test_this_weeks_tasks_each_have_a_one_click_done_button(client, learner):

@@ -1,5 +1,7 @@
 """Onboarding pages: role, track, skills, schedule, preview and create."""
 
+import html
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode
 
@@ -148,7 +150,8 @@ def test_a_plan_that_cannot_fit_shows_the_needed_hours_on_the_form_not_an_error_
         ({"study_days": None}, "Choose at least one study day."),
         ({"weekly_hours": "0"}, "greater than or equal to 1"),
         ({"weekly_hours": "many"}, "Enter a whole number."),
-        ({"start_date": (TODAY + timedelta(days=400)).isoformat()}, "within a year"),
+        ({"start_date": (TODAY + timedelta(days=400)).isoformat()}, "a year ahead"),
+        ({"start_date": (TODAY - timedelta(days=8)).isoformat()}, "from a week ago"),
         ({"timezone": "Nowhere/Land"}, "Select a valid choice"),
     ],
 )
@@ -210,3 +213,14 @@ def test_onboarding_needs_a_login(db, url):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=")
+
+
+def test_a_plan_that_cannot_fit_offers_each_fix_as_a_button_that_previews(client, catalog):
+    page = client.get(f"/start/preview/?{plan_query(weekly_hours='1', target_weeks='2')}").content.decode()
+
+    links = re.findall(r'data-testid="plan-fix" href="([^"]+)"', page)
+    assert len(links) == 2  # more hours a week; a longer goal
+    for link in links:
+        response = client.get(html.unescape(link))
+        assert response.status_code == 200, response.content.decode()[:500]
+        assert "Ends on" in response.content.decode()

@@ -14,7 +14,7 @@ START = date(2026, 11, 2)
 
 @pytest.fixture(autouse=True)
 def frozen_clock():
-    with time_machine.travel(datetime(2026, 11, 23, 12, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(datetime(2026, 11, 9, 12, 0, tzinfo=UTC), tick=False):
         yield
 
 

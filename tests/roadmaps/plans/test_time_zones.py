@@ -36,7 +36,7 @@ def set_zone(user, zone):
 
 def test_replan_on_the_night_clocks_spring_forward_starts_on_the_local_day(learner, learner_client, catalog):
     set_zone(learner, "Europe/Paris")
-    with time_machine.travel(datetime(2026, 3, 20, 12, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(datetime(2026, 3, 3, 12, 0, tzinfo=UTC), tick=False):
         roadmap = create(learner_client, date(2026, 3, 2))
     # 2026-03-29 00:30 UTC is 01:30 in Paris, half an hour before the clocks jump to 03:00.
     with time_machine.travel(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), tick=False):
@@ -47,7 +47,7 @@ def test_replan_on_the_night_clocks_spring_forward_starts_on_the_local_day(learn
 
 def test_replan_on_the_night_clocks_fall_back_uses_the_local_date(learner, learner_client, catalog):
     set_zone(learner, "America/New_York")
-    with time_machine.travel(datetime(2026, 10, 20, 12, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(datetime(2026, 10, 6, 12, 0, tzinfo=UTC), tick=False):
         roadmap = create(learner_client, date(2026, 10, 5))
     # 2026-11-01 05:30 UTC is 01:30 EDT, inside the hour that happens twice that night.
     with time_machine.travel(datetime(2026, 11, 1, 5, 30, tzinfo=UTC), tick=False):
@@ -76,10 +76,13 @@ def test_progress_expected_percent_follows_the_local_date_not_the_servers(learne
     start = date(2026, 11, 16)
     with time_machine.travel(datetime(2026, 11, 15, 9, 0, tzinfo=UTC), tick=False):
         roadmap = create(learner_client, start)
-        # 09:00 UTC on the 15th is 23:00 on the 15th in Kiritimati: the plan has not begun.
+    # The first task (4 h at 4 h a week, every day) is due on Sunday the 22nd.
+    assert roadmap["tasks"][0]["due_date"] == "2026-11-22"
+    with time_machine.travel(datetime(2026, 11, 21, 9, 0, tzinfo=UTC), tick=False):
+        # 09:00 UTC on the 21st is 23:00 on the 21st in Kiritimati: nothing is due yet.
         before = learner_client.get(f"/api/roadmaps/{roadmap['id']}/progress/").json()
-    with time_machine.travel(datetime(2026, 11, 15, 9, 0, tzinfo=UTC) + timedelta(hours=2), tick=False):
-        # 11:00 UTC is already the 16th there: the first day of the plan counts.
+    with time_machine.travel(datetime(2026, 11, 21, 9, 0, tzinfo=UTC) + timedelta(hours=2), tick=False):
+        # 11:00 UTC is already the 22nd there: the first task is due by the end of today.
         after = learner_client.get(f"/api/roadmaps/{roadmap['id']}/progress/").json()
 
     assert before["expected_percent"] == 0
