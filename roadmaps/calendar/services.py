@@ -51,6 +51,7 @@ FEED_BODY_MEMORY = timedelta(days=7)
 # zlib's level 6: 1 MB of iCalendar to about 80 KB in a few milliseconds, once per version.
 FEED_GZIP_LEVEL = 6
 CACHE_ERRORS = (RedisError, OSError)
+NOT_FETCHED = object()
 
 
 # --- The feed -------------------------------------------------------------------
@@ -174,11 +175,15 @@ def feed_version(*, feed: CalendarFeed, now: datetime) -> FeedVersion | None:
     return None
 
 
-def feed_body(*, feed: CalendarFeed, now: datetime) -> FeedBody:
-    """The body from the cache when it still stands (one lookup), else rebuilt."""
+def feed_body(*, feed: CalendarFeed, now: datetime, cached=NOT_FETCHED) -> FeedBody:
+    """The body from the cache when it still stands (one lookup), else rebuilt.
+
+    ``cached``: the value under ``feed_body_key`` if the caller already fetched it.
+    """
     version = feed_version(feed=feed, now=now)
     if version is not None:
-        cached = cache_get(feed_body_key(feed))
+        if cached is NOT_FETCHED:
+            cached = cache_get(feed_body_key(feed.token_digest))
         if cached is not None and cached[0] == version.etag:
             return FeedBody(version=version, gzipped=cached[1])
     return feed_rebuild(feed=feed, now=now)
@@ -210,7 +215,7 @@ def feed_rebuild(*, feed: CalendarFeed, now: datetime) -> FeedBody:
     )
     feed.built_from, feed.etag, feed.last_modified = inputs, etag, last_modified
     built = FeedBody(version=FeedVersion(etag=etag, last_modified=last_modified), gzipped=gzip_body(body))
-    cache_set(feed_body_key(feed), (etag, built.gzipped), FEED_BODY_MEMORY.total_seconds())
+    cache_set(feed_body_key(feed.token_digest), (etag, built.gzipped), FEED_BODY_MEMORY.total_seconds())
     return built
 
 
@@ -219,12 +224,14 @@ def gzip_body(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=FEED_GZIP_LEVEL, mtime=0)
 
 
-def feed_body_key(feed: CalendarFeed) -> str:
-    return f"calendar-feed-body:{feed.pk}"
+def feed_body_key(token_digest: str) -> str:
+    # By the token's digest, known from the URL alone: the view can fetch the body
+    # in the same round trip as its throttles' counters, before the token lookup.
+    return f"calendar-feed-body:{token_digest}"
 
 
 def forget_feed_body(feed: CalendarFeed) -> None:
-    cache_delete(feed_body_key(feed))
+    cache_delete(feed_body_key(feed.token_digest))
 
 
 # The cache only saves work: when it is down, the feed is built from the database.

@@ -1,0 +1,383 @@
+"""Benchmark: serving the calendar feed, as ratios against floors measured in the same run.
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/planner REDIS_URL=redis://127.0.0.1:6379/0
+    export CACHE_REDIS_URL=redis://127.0.0.1:6379/1   # the cache database gunicorn will use
+    .venv/bin/python bench/bench_feed_serving.py [--workers 2] [--seconds 10] [--clients 4]
+
+Needs a migrated database and Redis. It creates a throwaway learner whose feed
+holds about 1,000 events (all inside the feed's window), measures, then deletes
+all of it. Normal garbage collection throughout (no ``gc.freeze``).
+
+Printed, in one run:
+1. rebuild: the feed fetched right after a change (a task ticked or reopened,
+   untimed), in process through Django's test client: queries, event
+   revisions, rendering, gzip and the cache write; against the floor, the very
+   same events built and serialized by ``icalendar`` alone from values prepared
+   beforehand. Target: <= 1.3x.
+2. over HTTP, gunicorn (sync workers, the count printed) on 127.0.0.1, one
+   request at a time, p50 of interleaved requests: ``/ping/`` (no database,
+   no session), the unchanged feed fetched in full with ``Accept-Encoding:
+   gzip`` as Google and Outlook poll (target <= 3x ping) and without gzip (for
+   reference), and a ``304`` to a matching ``If-None-Match`` (target <= 2x).
+3. saturation: closed loop, no think time, ``--clients`` client processes each
+   sending its next request as soon as the answer arrives, for ``--seconds``:
+   requests/s of the unchanged full feed (gzip) against ``/ping/``'s (target >= 50%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# The benchmark hammers one feed URL: lift the per-token and per-address limits.
+os.environ["THROTTLE_FEED_TOKEN"] = "100000000/minute"
+os.environ["THROTTLE_FEED_ADDRESS"] = "100000000/minute"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from icalendar import Calendar, Event, vDuration  # noqa: E402
+
+from accounts.models import Profile, User  # noqa: E402
+from roadmaps.calendar import ics  # noqa: E402
+from roadmaps.calendar import services as calendar_services  # noqa: E402
+from roadmaps.models import Milestone, Phase, Roadmap, Role, Skill, Task, Track  # noqa: E402
+from roadmaps.plans import services  # noqa: E402
+
+TASKS = 800  # + 200 milestone markers + 20 phase markers: about 1,000 events
+TASKS_PER_MILESTONE = 4
+MILESTONES_PER_PHASE = 10
+HOST = "127.0.0.1"
+
+
+# --- Data -------------------------------------------------------------------------------
+
+
+def make_learner(tag: str, today: date) -> User:
+    """A learner with one roadmap of TASKS tasks inside the feed's window, bulk-created."""
+    user = User.objects.create_user(email=f"bench-{tag}@example.invalid", password=None)
+    Profile.objects.create(user=user, timezone="UTC")
+    role = Role.objects.create(slug=f"bench-{tag}", name="Bench Engineer", category="emerging")
+    track = Track.objects.create(slug=f"bench-{tag}", name="Bench", audience="-", min_weeks=1, max_weeks=520)
+    skills = [Skill.objects.create(slug=f"bench-{tag}-{n}", name=f"Skill {n}", category="bench") for n in range(3)]
+    milestone_count = -(-TASKS // TASKS_PER_MILESTONE)
+    phases = Phase.objects.bulk_create(
+        Phase(track=track, order=n + 1, title=f"Phase {n + 1}", start_week=1, end_week=520)
+        for n in range(-(-milestone_count // MILESTONES_PER_PHASE))
+    )
+    milestones = Milestone.objects.bulk_create(
+        Milestone(
+            phase=phases[n // MILESTONES_PER_PHASE],
+            order=n + 1,
+            slug=f"bench-{tag}-{n}",
+            title=f"Milestone {n + 1}",
+            kind="learn",
+            estimated_hours=6,
+        )
+        for n in range(milestone_count)
+    )
+    Milestone.skills.through.objects.bulk_create(
+        Milestone.skills.through(milestone_id=m.id, skill_id=s.id) for m in milestones for s in skills
+    )
+    window = ics.FeedWindow.around(today)
+    roadmap = Roadmap.objects.create(
+        user=user,
+        role=role,
+        track=track,
+        start_date=window.first_day,
+        end_date=window.last_day,
+        weekly_hours=10,
+        study_days=[1, 2, 3, 4, 5],
+    )
+    span = (window.last_day - window.first_day).days - 2
+    Task.objects.bulk_create(task_row(roadmap, milestones, n, window.first_day, span) for n in range(TASKS))
+    return user
+
+
+def task_row(roadmap: Roadmap, milestones: list[Milestone], n: int, first_day: date, span: int) -> Task:
+    milestone = milestones[n // TASKS_PER_MILESTONE]
+    phase_order = n // TASKS_PER_MILESTONE // MILESTONES_PER_PHASE + 1
+    start = first_day + timedelta(days=n * span // TASKS)
+    return Task(
+        roadmap=roadmap,
+        milestone=milestone,
+        sequence=n + 1,
+        title=f"Study part {n + 1}",
+        milestone_title=milestone.title,
+        phase_order=phase_order,
+        phase_title=f"Phase {phase_order}",
+        kind="learn",
+        estimated_minutes=90,
+        start_date=start,
+        due_date=start + timedelta(days=1),
+        note="Read the chapter and do the exercises" if n % 3 == 0 else "",
+        status="done" if n % 5 == 0 else "todo",
+    )
+
+
+def cleanup(user: User, tag: str) -> None:
+    calendar_services.feed_revoke(user=user)
+    user.delete()
+    Track.objects.filter(slug=f"bench-{tag}").delete()
+    Role.objects.filter(slug=f"bench-{tag}").delete()
+    Skill.objects.filter(slug__startswith=f"bench-{tag}-").delete()
+
+
+# --- 1. Rebuild against the icalendar-only floor ---------------------------------------
+
+
+def plain_events(body: bytes) -> tuple[str, list[list[tuple]]]:
+    parsed = Calendar.from_ical(body)
+    plain = [
+        [(name, python_value(value), dict(value.params)) for name, value in event.items()]
+        for event in parsed.walk("VEVENT")
+    ]
+    return str(parsed["X-WR-CALNAME"]), plain
+
+
+def python_value(value):
+    if hasattr(value, "dt"):
+        return value.dt.astimezone(UTC) if isinstance(value.dt, datetime) else value.dt
+    if hasattr(value, "cats"):
+        return list(value.cats)
+    return value if isinstance(value, int) else str(value)
+
+
+def floor_build(options, name: str, plain: list[list[tuple]]) -> bytes:
+    """The same events with icalendar alone: no database, no Django, no formatting."""
+    cal = Calendar()
+    cal.add("prodid", ics.PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-caldesc", ics.CALENDAR_DESCRIPTION)
+    cal.add("x-wr-timezone", options.timezone)
+    cal.add("refresh-interval", options.refresh, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(options.refresh))
+    for props in plain:
+        event = Event()
+        for prop_name, value, params in props:
+            event.add(prop_name, value, parameters={k: v for k, v in params.items() if k != "VALUE"} or None)
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def measure_rebuild(user: User, path: str, runs: int) -> dict:
+    client = Client(HTTP_HOST="localhost")
+    first = client.get(path)
+    assert first.status_code == 200
+    options = calendar_services.calendar_options(user)
+    name, plain = plain_events(first.content)
+    assert floor_build(options, name, plain) == first.content, "the floor must make the very same bytes"
+    task = Task.objects.select_related("roadmap").filter(roadmap__user=user).order_by("sequence")[1]
+    rebuild, floor = [], []
+    for run in range(runs + 1):
+        services.task_mark(task=task, status="done" if run % 2 == 0 else "todo", now=timezone.now())
+        began = time.perf_counter()
+        response = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
+        elapsed = time.perf_counter() - began
+        assert response.status_code == 200, response.status_code
+        began = time.perf_counter()
+        floor_build(options, name, plain)
+        floor_elapsed = time.perf_counter() - began
+        if run:  # the first of each is a warm-up
+            rebuild.append(elapsed)
+            floor.append(floor_elapsed)
+    return {
+        "events": len(plain),
+        "bytes": len(first.content),
+        "rebuild": statistics.median(rebuild),
+        "floor": statistics.median(floor),
+    }
+
+
+# --- 2 and 3. Over HTTP -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "config.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=REPO, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if fetch(port, "/ping/")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def fetch(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    """One request on a new connection (gunicorn's sync workers close each one)."""
+    connection_ = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        connection_.request("GET", path, headers={"Host": "localhost", **(headers or {})})
+        response = connection_.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection_.close()
+
+
+def latency_p50s(port: int, requests: dict[str, tuple[str, dict, int]], runs: int) -> dict[str, float]:
+    """Median seconds of each request, taking turns so load drift hits all alike."""
+    timings: dict[str, list[float]] = {name: [] for name in requests}
+    for run in range(runs + 5):
+        for name, (path, headers, expected) in requests.items():
+            began = time.perf_counter()
+            status, _, _ = fetch(port, path, headers)
+            elapsed = time.perf_counter() - began
+            assert status == expected, (name, status)
+            if run >= 5:
+                timings[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
+def closed_loop_client(port: int, path: str, headers: dict, seconds: float, counter) -> None:
+    deadline = time.perf_counter() + seconds
+    done = 0
+    while time.perf_counter() < deadline:
+        status, _, _ = fetch(port, path, headers)
+        if status != 200:
+            raise SystemExit(f"{path} answered {status} under load")
+        done += 1
+    with counter.get_lock():
+        counter.value += done
+
+
+def requests_per_second(port: int, path: str, headers: dict, seconds: float, clients: int) -> float:
+    counter = multiprocessing.Value("q", 0)
+    processes = [
+        multiprocessing.Process(target=closed_loop_client, args=(port, path, headers, seconds, counter))
+        for _ in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    return counter.value / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--clients", type=int, default=4, help="closed-loop client processes at saturation")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each saturation run")
+    parser.add_argument("--runs", type=int, default=21, help="rebuilds timed")
+    parser.add_argument("--requests", type=int, default=300, help="requests of each kind for the p50s")
+    args = parser.parse_args()
+    if not settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        raise SystemExit("set REDIS_URL (and CACHE_REDIS_URL): the feed's body is served from Redis")
+
+    tag = uuid.uuid4().hex[:10]
+    user = make_learner(tag, timezone.now().date())
+    server = None
+    try:
+        feed = calendar_services.feed_get_or_create(user=user)
+        path = urlsplit(calendar_services.feed_urls(feed)["feed_url"]).path
+        rebuild = measure_rebuild(user, path, args.runs)
+
+        port = free_port()
+        server = start_gunicorn(port, args.workers)
+        gzip_headers = {"Accept-Encoding": "gzip"}
+        status, headers, body = fetch(port, path, gzip_headers)
+        assert status == 200 and headers.get("Content-Encoding") == "gzip", (status, headers)
+        etag = headers["ETag"]
+        not_modified = fetch(port, path, {**gzip_headers, "If-None-Match": etag})
+        assert not_modified[0] == 304 and "Content-Length" not in not_modified[1], not_modified[:2]
+        p50 = latency_p50s(
+            port,
+            {
+                "ping": ("/ping/", {}, 200),
+                "full_gzip": (path, gzip_headers, 200),
+                "full_identity": (path, {}, 200),
+                "not_modified": (path, {**gzip_headers, "If-None-Match": etag}, 304),
+            },
+            args.requests,
+        )
+        ping_rps = requests_per_second(port, "/ping/", {}, args.seconds, args.clients)
+        feed_rps = requests_per_second(port, path, gzip_headers, args.seconds, args.clients)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        cleanup(user, tag)
+
+    ms = {name: value * 1000 for name, value in p50.items()}
+    print(
+        f"calendar feed serving: {rebuild['events']:,} events, {rebuild['bytes']:,} bytes "
+        f"({len(body):,} gzipped), {connection.vendor}, Redis cache, {os.cpu_count()} CPUs, normal GC"
+    )
+    print(f"1. rebuild after a change (median of {args.runs}, in process)")
+    print(f"   feed rebuilt through the view   {rebuild['rebuild'] * 1000:8.1f} ms")
+    print(f"   floor: icalendar alone           {rebuild['floor'] * 1000:8.1f} ms")
+    print(f"   ratio rebuild / floor            {rebuild['rebuild'] / rebuild['floor']:8.2f}   (target <= 1.3)")
+    print(f"2. over HTTP, gunicorn {args.workers} sync workers, one request at a time, p50 of {args.requests}")
+    print(f"   /ping/                           {ms['ping']:8.2f} ms")
+    print(f"   full feed, unchanged, gzip       {ms['full_gzip']:8.2f} ms   ratio {ms['full_gzip'] / ms['ping']:5.2f}")
+    print("                                                 (target <= 3)")
+    print(
+        f"   full feed, unchanged, identity   {ms['full_identity']:8.2f} ms   "
+        f"ratio {ms['full_identity'] / ms['ping']:5.2f}   (reference)"
+    )
+    print(
+        f"   304 Not Modified                 {ms['not_modified']:8.2f} ms   "
+        f"ratio {ms['not_modified'] / ms['ping']:5.2f}   (target <= 2)"
+    )
+    print(
+        f"3. saturation, closed loop, no think time, {args.clients} client processes, "
+        f"gunicorn {args.workers} sync workers, {args.seconds:g} s each"
+    )
+    print(f"   /ping/                           {ping_rps:8.0f} req/s")
+    print(
+        f"   full feed, unchanged, gzip       {feed_rps:8.0f} req/s   "
+        f"{feed_rps / ping_rps:5.0%} of /ping/   (target >= 50%)"
+    )
+
+
+if __name__ == "__main__":
+    main()
