@@ -35,17 +35,11 @@ PLAN = "role=ml-engineer&track=zero-experience-6-months"
 SCHEDULE = "&weekly_hours=12&study_days=1&study_days=3&study_days=6&timezone=Europe%2FParis&target_weeks="
 
 # Buttons, and links that stand alone: in navigation, in list items, or styled as buttons.
-TARGETS = (
-    """
-    [...document.querySelectorAll('button, .button, nav a, li > a, .page-links a, .task-title a, summary')]
-      .filter(el => el.offsetParent !== null && !el.closest('.skip-link') && !el.matches('.skip-link'))
-      .map(el => { const box = el.getBoundingClientRect();
-                   return {name: (el.innerText || el.getAttribute('aria-label') || '').trim().slice(0, 40),
-                           height: Math.round(box.height * 10) / 10}; })
-      .filter(target => target.height < %d)
-"""
-    % MIN_TARGET
-)  # noqa: UP031
+TARGETS = """min => [...document.querySelectorAll('button, .button, nav a, li > a, .page-links a, .task-title a')]
+      .filter(el => el.offsetParent !== null && !el.matches('.skip-link'))
+      .map(el => ({name: (el.innerText || el.getAttribute('aria-label') || '').trim().slice(0, 40),
+                   height: Math.round(el.getBoundingClientRect().height * 10) / 10}))
+      .filter(target => target.height < min)"""
 
 
 @dataclass(frozen=True)
@@ -126,7 +120,7 @@ def check_every_page(browser, request, site, people, width: int) -> dict[str, li
             if overflow > 0:
                 found.append(f"scrolls sideways by {overflow}px")
             if width < 600:
-                found += [f"target {t['name']!r} is {t['height']}px tall" for t in page.evaluate(TARGETS)]
+                found += [f"target {t['name']!r} is {t['height']}px tall" for t in page.evaluate(TARGETS, MIN_TARGET)]
             if page.csp_errors:
                 found.append(f"CSP: {page.csp_errors}")
             problems[visit.name] = found
