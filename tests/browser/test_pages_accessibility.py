@@ -181,3 +181,34 @@ def test_without_javascript_copy_link_stays_hidden_and_a_new_link_asks_first(bro
     assert page.get_by_label("Your private calendar link").input_value() != old_link
     assert page.request.get(old_link).status == 404
     context.close()
+
+
+def test_the_focus_ring_is_violet_far_from_the_error_red(browser, request, site):
+    context, page = _open_page(browser, request, site, viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto("/signup/")
+    page.get_by_label("E-mail address").fill("not-an-email")
+    page.get_by_role("button", name="Sign up").click()
+    page.keyboard.press("Tab")  # keyboard focus: :focus-visible applies
+    page.get_by_label("E-mail address").focus()
+    email = page.get_by_label("E-mail address")
+    ring = email.evaluate("el => getComputedStyle(el).outlineColor")
+    border = email.evaluate("el => getComputedStyle(el).borderTopColor")
+    context.close()
+
+    assert border == "rgb(180, 35, 24)"  # the error red
+    assert ring == "rgb(109, 40, 217)"  # violet
+
+
+def test_printing_the_plan_leaves_out_the_site_header_navigation_and_buttons(browser, request, site, people):
+    context, page = _open_page(browser, request, site, viewport={"width": 1280, "height": 900})
+    log_in(page, site, people["learner"])
+    page.goto(f"/roadmaps/{people['roadmap'].id}/")
+    page.get_by_role("link", name="Print", exact=True).click()
+    expect(page.get_by_role("button", name="Print")).to_be_visible()  # the script shows it
+    page.emulate_media(media="print")
+
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Machine Learning Engineer roadmap")
+    expect(page.locator(".checklist-item")).to_have_count(people["roadmap"].tasks.count())
+    context.close()
