@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import zoneinfo
-from functools import cache
-
 from django import forms
 from django.contrib.auth import password_validation
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts import services
+from accounts import services, timezones
 from accounts.models import User, validate_display_text
 
 
@@ -23,16 +20,31 @@ def taken_message() -> str:
     )
 
 
-@cache
-def timezone_choices() -> list[tuple[str, str]]:
-    """Every IANA zone name, sorted, for a <select>; built once per process."""
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+class TimezoneSelect(forms.Select):
+    """The grouped zones; a valid zone the list leaves out (an old alias) is shown when it is the value."""
+
+    template_name = "accounts/widgets/timezone_select.html"
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        current = next((item for item in value if item), None)
+        if current and current not in timezones.listed_names() and timezones.is_valid_zone(current):
+            option = self.create_option(name, current, current.replace("_", " "), True, len(groups))
+            groups.insert(0, (None, [option], 0))
+        return groups
 
 
 class TimezoneField(forms.ChoiceField):
+    """Common zones first, then by region; any valid IANA zone is accepted (not "Factory" and the like)."""
+
+    widget = TimezoneSelect
+
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Time zone")
-        super().__init__(choices=timezone_choices, **kwargs)
+        super().__init__(choices=timezones.grouped_choices, **kwargs)
+
+    def valid_value(self, value) -> bool:
+        return timezones.is_valid_zone(str(value))
 
 
 class SignupForm(forms.Form):
@@ -60,7 +72,7 @@ class SignupForm(forms.Form):
     timezone = TimezoneField(
         initial="UTC",
         help_text="Study days and weekly e-mails follow this clock.",
-        widget=forms.Select(attrs={"data-detect-timezone": ""}),
+        widget=TimezoneSelect(attrs={"data-detect-timezone": ""}),
     )
 
     def clean_email(self) -> str:

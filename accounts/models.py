@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts import timezones
+
 MIN_WEEKLY_HOURS = 1
 MAX_WEEKLY_HOURS = 60
 
@@ -27,7 +29,8 @@ def validate_display_text(value: str) -> None:
 
 
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    # Not only known to zoneinfo: "Factory", "localtime" and the like are nobody's local time.
+    if not timezones.is_valid_zone(value):
         raise ValidationError(f"'{value}' is not a known IANA time zone, e.g. 'Europe/Paris'.")
 
 

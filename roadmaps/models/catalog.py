@@ -3,6 +3,30 @@
 from django.core.validators import MinValueValidator
 from django.db import models
 
+# How the catalog's category slugs read on the pages; an unknown slug reads as its words, capitalised.
+SKILL_CATEGORY_NAMES = {
+    "business": "Business",
+    "cloud": "Cloud",
+    "communication": "Communication",
+    "data-engineering": "Data engineering",
+    "deep-learning": "Deep learning",
+    "domain": "Domain knowledge",
+    "ethics-governance": "Ethics and governance",
+    "genai": "Generative AI",
+    "leadership": "Leadership",
+    "machine-learning": "Machine learning",
+    "mathematics": "Mathematics",
+    "mlops": "MLOps",
+    "professional": "Professional skills",
+    "programming": "Programming",
+    "research": "Research",
+    "tools": "Tools",
+}
+
+
+def skill_category_name(slug: str) -> str:
+    return SKILL_CATEGORY_NAMES.get(slug) or slug.replace("-", " ").capitalize()
+
 
 class Skill(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
@@ -42,6 +66,25 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def mission_summary(self) -> str:
+        """The mission's first sentence, for compact cards."""
+        first, _, rest = self.mission.partition(". ")
+        return f"{first}." if rest else self.mission
+
+    def matches(self, words: list[str]) -> bool:
+        """Every word appears in the name, aliases, mission, category or key skills (skills prefetched)."""
+        haystack = " ".join(
+            [
+                self.name,
+                *self.aliases,
+                self.mission,
+                self.get_category_display(),
+                *(skill.name for skill in self.essential_skills.all()),
+            ]
+        ).casefold()
+        return all(word in haystack for word in words)
 
 
 class RoleLevel(models.Model):

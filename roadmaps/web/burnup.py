@@ -122,6 +122,27 @@ def _cumulative(week_ends: list[date], dated_minutes: list[tuple[date, int]]) ->
     return totals
 
 
+LABEL_EM = 0.62  # a generous average width of a label's characters, in ems of its 12 px font
+LABEL_FONT = 12
+LABEL_GAP = 8
+
+
+def _extent(tick: Tick) -> tuple[float, float]:
+    width = len(tick.label) * LABEL_EM * LABEL_FONT
+    if tick.anchor == "end":
+        return tick.position - width, tick.position
+    return tick.position - width / 2, tick.position + width / 2
+
+
+def _without_overlaps(ticks: list[Tick]) -> list[Tick]:
+    """From the right edge leftwards, drop a label that would run into the one kept after it."""
+    kept: list[Tick] = []
+    for tick in reversed(ticks):
+        if not kept or _extent(tick)[1] + LABEL_GAP <= _extent(kept[-1])[0]:
+            kept.append(tick)
+    return kept[::-1]
+
+
 NICE_STEPS = (1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10)  # each divides into four round ticks
 
 
@@ -164,7 +185,7 @@ class _Scale:
             if (len(week_ends) - 1 - index) % every == 0
         ]
         # The last tick sits on the right edge: its label ends there instead of centring.
-        return [*ticks[:-1], Tick(ticks[-1].position, ticks[-1].label, "end")]
+        return _without_overlaps([*ticks[:-1], Tick(ticks[-1].position, ticks[-1].label, "end")])
 
     def y_ticks(self) -> list[Tick]:
         return [

@@ -35,17 +35,11 @@ PLAN = "role=ml-engineer&track=zero-experience-6-months"
 SCHEDULE = "&weekly_hours=12&study_days=1&study_days=3&study_days=6&timezone=Europe%2FParis&target_weeks="
 
 # Buttons, and links that stand alone: in navigation, in list items, or styled as buttons.
-TARGETS = (
-    """
-    [...document.querySelectorAll('button, .button, nav a, li > a, .page-links a, .task-title a, summary')]
-      .filter(el => el.offsetParent !== null && !el.closest('.skip-link') && !el.matches('.skip-link'))
-      .map(el => { const box = el.getBoundingClientRect();
-                   return {name: (el.innerText || el.getAttribute('aria-label') || '').trim().slice(0, 40),
-                           height: Math.round(box.height * 10) / 10}; })
-      .filter(target => target.height < %d)
-"""
-    % MIN_TARGET
-)  # noqa: UP031
+TARGETS = """min => [...document.querySelectorAll('button, .button, nav a, li > a, .page-links a, .task-title a')]
+      .filter(el => el.offsetParent !== null && !el.matches('.skip-link'))
+      .map(el => ({name: (el.innerText || el.getAttribute('aria-label') || '').trim().slice(0, 40),
+                   height: Math.round(el.getBoundingClientRect().height * 10) / 10}))
+      .filter(target => target.height < min)"""
 
 
 @dataclass(frozen=True)
@@ -126,7 +120,7 @@ def check_every_page(browser, request, site, people, width: int) -> dict[str, li
             if overflow > 0:
                 found.append(f"scrolls sideways by {overflow}px")
             if width < 600:
-                found += [f"target {t['name']!r} is {t['height']}px tall" for t in page.evaluate(TARGETS)]
+                found += [f"target {t['name']!r} is {t['height']}px tall" for t in page.evaluate(TARGETS, MIN_TARGET)]
             if page.csp_errors:
                 found.append(f"CSP: {page.csp_errors}")
             problems[visit.name] = found
@@ -186,4 +180,35 @@ def test_without_javascript_copy_link_stays_hidden_and_a_new_link_asks_first(bro
     expect(page.get_by_text("You have a new calendar link.")).to_be_visible()
     assert page.get_by_label("Your private calendar link").input_value() != old_link
     assert page.request.get(old_link).status == 404
+    context.close()
+
+
+def test_the_focus_ring_is_violet_far_from_the_error_red(browser, request, site):
+    context, page = _open_page(browser, request, site, viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto("/signup/")
+    page.get_by_label("E-mail address").fill("not-an-email")
+    page.get_by_role("button", name="Sign up").click()
+    page.keyboard.press("Tab")  # keyboard focus: :focus-visible applies
+    page.get_by_label("E-mail address").focus()
+    email = page.get_by_label("E-mail address")
+    ring = email.evaluate("el => getComputedStyle(el).outlineColor")
+    border = email.evaluate("el => getComputedStyle(el).borderTopColor")
+    context.close()
+
+    assert border == "rgb(180, 35, 24)"  # the error red
+    assert ring == "rgb(109, 40, 217)"  # violet
+
+
+def test_printing_the_plan_leaves_out_the_site_header_navigation_and_buttons(browser, request, site, people):
+    context, page = _open_page(browser, request, site, viewport={"width": 1280, "height": 900})
+    log_in(page, site, people["learner"])
+    page.goto(f"/roadmaps/{people['roadmap'].id}/")
+    page.get_by_role("link", name="Print", exact=True).click()
+    expect(page.get_by_role("button", name="Print")).to_be_visible()  # the script shows it
+    page.emulate_media(media="print")
+
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Machine Learning Engineer roadmap")
+    expect(page.locator(".checklist-item")).to_have_count(people["roadmap"].tasks.count())
     context.close()

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts import services as account_services
 from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.models import Role, Skill, Track
+from roadmaps.models.catalog import skill_category_name
 from roadmaps.plans import services
 from roadmaps.plans.forms import PlanForm, RoleStepForm, SkillsStepForm, TrackStepForm
 from roadmaps.plans.summaries import phase_summaries
@@ -43,16 +44,29 @@ def _back_to(step_url: str, data, names) -> str:
     return f"{reverse(step_url)}?{query}" if query else reverse(step_url)
 
 
+MAX_QUERY_LENGTH = 100
+
+
 @login_required
 def choose_role(request: HttpRequest) -> HttpResponse:
-    roles = list(catalog_selectors.roles_with_details())
+    """Roles grouped by category; ``?q=`` narrows them to those matching every word (no script needed)."""
+    all_roles = list(catalog_selectors.roles_with_details())
+    query = " ".join(request.GET.get("q", "")[:MAX_QUERY_LENGTH].split())
+    words = query.casefold().split()
+    roles = [role for role in all_roles if role.matches(words)]
     labels = dict(Role.Category.choices)
     categories = [
         (labels.get(category, category), list(group))
         for category, group in groupby(sorted(roles, key=_category_order), key=lambda r: r.category)
     ]
-    selected = request.GET.get("role", "")
-    return _page(request, "role.html", 1, {"categories": categories, "selected": selected})
+    context = {
+        "categories": categories,
+        "selected": request.GET.get("role", ""),
+        "query": query,
+        "match_count": len(roles),
+        "role_count": len(all_roles),
+    }
+    return _page(request, "role.html", 1, context)
 
 
 def _category_order(role: Role) -> tuple[int, int, str]:
@@ -95,16 +109,12 @@ def choose_skills(request: HttpRequest) -> HttpResponse:
     context = {
         "role": form.cleaned_data["role"],
         "track": track,
-        "skill_groups": [(_category_label(c), list(g)) for c, g in groupby(skills, key=lambda s: s.category)],
+        "skill_groups": [(skill_category_name(c), list(g)) for c, g in groupby(skills, key=lambda s: s.category)],
         "known": known,
         "carry": _carry(request.GET, ["role", "track"]),
         "back_url": _back_to("onboarding-track", request.GET, ["role", "track"]),
     }
     return _page(request, "skills.html", 3, context)
-
-
-def _category_label(slug: str) -> str:
-    return slug.replace("-", " ").capitalize()
 
 
 @login_required

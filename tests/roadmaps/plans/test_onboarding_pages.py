@@ -66,6 +66,44 @@ def test_the_role_step_groups_roles_by_category_with_mission_and_key_skills(clie
     assert "Key skills:</span> Modelling, Python" in page
 
 
+def test_searching_roles_without_a_script_keeps_only_the_matching_ones_grouped(client, catalog):
+    page = client.get("/start/?q=notebooks").content.decode()
+
+    assert 'id="role-ml-engineer"' in page
+    assert 'id="role-ai-product-manager"' not in page
+    assert "Core technical" in page and "Business and strategy" not in page
+    assert "1 role matches “notebooks”" in page
+    assert '<a href="/start/">Show all 2 roles</a>' in page
+    assert 'name="q" value="notebooks"' in page
+
+
+@pytest.mark.parametrize("query", ["python", "PRODUCT manager", "  decide   why "])
+def test_role_search_matches_every_word_in_name_mission_or_key_skills_whatever_the_case(client, catalog, query):
+    page = client.get("/start/", {"q": query}).content.decode()
+
+    assert page.count('name="role" value=') == 1
+
+
+def test_a_role_search_with_no_match_says_so_and_offers_every_role(client, catalog):
+    page = client.get("/start/?q=astronaut").content.decode()
+
+    assert "No role matches “astronaut”" in page
+    assert 'name="role"' not in page
+    assert 'href="/start/">show all roles</a>' in page
+
+
+def test_the_skills_step_spells_categories_as_people_write_them(client, catalog):
+    from tests.factories import SkillFactory
+
+    mlops = SkillFactory(slug="docker", name="Docker", category="mlops")
+    catalog.track.phases.get(order=1).milestones.first().skills.add(mlops)
+
+    page = client.get("/start/skills/?role=ml-engineer&track=ml-track").content.decode()
+
+    assert "<legend>MLOps</legend>" in page and "Mlops" not in page
+    assert "<legend>Machine learning</legend>" in page
+
+
 def test_the_track_step_offers_the_tracks_of_the_role_with_length_and_audience(client, catalog):
     page = client.get("/start/track/?role=ml-engineer").content.decode()
 

@@ -57,3 +57,14 @@ def test_the_phone_layout_is_half_as_wide_with_at_most_three_date_ticks():
     assert chart.compact.compact is None
     assert all(chart.compact.plot_left <= tick.position <= chart.compact.plot_right for tick in chart.compact.x_ticks)
     assert (chart.compact.hours_total, chart.compact.hours_finished) == (chart.hours_total, chart.hours_finished)
+
+
+def test_no_two_date_labels_overlap_in_either_layout():
+    from roadmaps.web.burnup import _extent
+
+    for weeks in (3, 12, 27, 52, 78, 208):
+        chart = burnup_chart(weekly_tasks(date(2026, 11, 2), weeks), today=date(2026, 11, 18), zone=UTC)
+        for layout in (chart, chart.compact):
+            spans = [_extent(tick) for tick in layout.x_ticks]
+            assert all(left[1] < right[0] for left, right in zip(spans, spans[1:], strict=False)), (weeks, spans)
+            assert layout.x_ticks[-1].anchor == "end"
