@@ -1,13 +1,14 @@
 """Account pages: sign-up here; log in, log out and password reset are Django's own views."""
 
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.views import LoginView, LogoutView, PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts import services
+from accounts import services, tokens
 from accounts.forms import SignupForm
 
 
@@ -49,3 +50,24 @@ class ThrottledLoginView(LoginView):
             context = self.get_context_data(form=form, throttled=True)
             return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
+
+
+class LogoutEverywhereView(LogoutView):
+    """Django's log-out, and every API token of the learner stops working with it."""
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            tokens.api_tokens_revoke_all(user=request.user)
+        return super().post(request, *args, **kwargs)
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """Django's form; the password is set through the service, which revokes the API tokens."""
+
+    def save(self, commit: bool = True):
+        services.user_set_password(user=self.user, password=self.cleaned_data["new_password1"])
+        return self.user
+
+
+class ResetPasswordConfirmView(PasswordResetConfirmView):
+    form_class = ResetPasswordForm
