@@ -1,15 +1,16 @@
-"""Sign-up, token login and the learner's profile."""
+"""Sign-up, token login and log-out, passwords, and the learner's profile."""
 
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import SESSION_KEY, authenticate, logout, password_validation, update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from knox.models import AuthToken
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import services, tokens
 from accounts.models import (
     Background,
     Profile,
@@ -18,6 +19,7 @@ from accounts.models import (
     validate_study_days,
     validate_timezone,
 )
+from accounts.throttles import PasswordResetAddressThrottle, PasswordResetEmailThrottle
 from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Skill
 
@@ -80,8 +82,11 @@ class RegisterView(APIView):
             )
         except services.EmailTaken as error:
             raise serializers.ValidationError({"email": ["An account with this e-mail already exists."]}) from error
-        body = {"id": user.id, "email": user.email, "token": services.get_or_create_api_token(user)}
+        body = {"id": user.id, "email": user.email, "token": tokens.api_token_create(user=user)}
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+TOKEN_RESPONSE = inline_serializer("TokenResponse", {"token": serializers.CharField()})
 
 
 class TokenSerializer(serializers.Serializer):
@@ -97,7 +102,7 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={200: TOKEN_RESPONSE},
     )
     def post(self, request):
         serializer = TokenSerializer(data=request.data)
@@ -108,7 +113,71 @@ class TokenView(APIView):
         if user is None:
             # One answer for an unknown e-mail and a wrong password.
             raise serializers.ValidationError({"non_field_errors": ["E-mail or password is wrong."]})
-        return Response({"token": services.get_or_create_api_token(user)})
+        return Response({"token": tokens.api_token_create(user=user)})
+
+
+class LogoutView(APIView):
+    """``POST /api/auth/logout/``: the token used stops working (a session is ended)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, AuthToken):
+            tokens.api_token_revoke(token=request.auth)
+        else:
+            logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+
+    def validate_current_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError("This is not your current password.")
+        return value
+
+    def validate_new_password(self, value: str) -> str:
+        try:
+            password_validation.validate_password(value, user=self.context["user"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from error
+        return value
+
+
+class PasswordChangeView(APIView):
+    """``POST /api/auth/password/``: every older token stops working; answers with a new one."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "password_change"
+
+    @extend_schema(request=PasswordChangeSerializer, responses={200: TOKEN_RESPONSE})
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        token = services.user_change_password(user=request.user, new_password=serializer.validated_data["new_password"])
+        if request.session.get(SESSION_KEY):
+            update_session_auth_hash(request, request.user)
+        return Response({"token": token})
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetView(APIView):
+    """``POST /api/auth/password-reset/``: 202 whether or not the address is known; mails a link."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [PasswordResetAddressThrottle, PasswordResetEmailThrottle]
+
+    @extend_schema(request=PasswordResetSerializer, responses={202: None})
+    def post(self, request):
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_request(email=serializer.validated_data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"})

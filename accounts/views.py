@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView, LogoutView
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.views import LoginView, LogoutView, PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts import services
+from accounts import services, tokens
 from accounts.forms import SignupForm
 
 
@@ -52,10 +53,24 @@ class ThrottledLoginView(LoginView):
         return super().post(request, *args, **kwargs)
 
 
-class LogoutWithMessageView(LogoutView):
-    """Django's log out, then a message on the next page saying it worked."""
+class LogoutEverywhereView(LogoutView):
+    """Django's log-out, every API token of the learner stops working with it, then a message saying it worked."""
 
     def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            tokens.api_tokens_revoke_all(user=request.user)
         response = super().post(request, *args, **kwargs)
         messages.success(request, "You are logged out. See you soon.")
         return response
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """Django's form; the password is set through the service, which revokes the API tokens."""
+
+    def save(self, commit: bool = True):
+        services.user_set_password(user=self.user, password=self.cleaned_data["new_password1"])
+        return self.user
+
+
+class ResetPasswordConfirmView(PasswordResetConfirmView):
+    form_class = ResetPasswordForm

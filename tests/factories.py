@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 
+from accounts import tokens
 from accounts.models import Profile
 from roadmaps.models import Milestone, Phase, Roadmap, Role, RoleLevel, Skill, Task, Track
 
@@ -133,7 +133,11 @@ class ProfileFactory(factory.django.DjangoModelFactory):
 
 
 def token_for(user) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+    """An API token for ``user``: made on the first call, the same one on later calls with this
+    user object (tokens are stored hashed, so the plain text is kept on the object)."""
+    if not getattr(user, "_test_api_token", None):
+        user._test_api_token = tokens.api_token_create(user=user)
+    return user._test_api_token
 
 
 class RoadmapFactory(factory.django.DjangoModelFactory):

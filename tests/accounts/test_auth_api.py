@@ -71,13 +71,14 @@ def test_a_missing_email_is_named(api_client):
     assert "email" in response.json()
 
 
-def test_token_login_returns_the_learners_token(api_client):
+def test_token_login_returns_a_token_of_the_learner(api_client):
     user = UserFactory(email="grace@example.com")
 
     response = api_client.post("/api/auth/token/", {"email": "Grace@example.com", "password": PASSWORD}, format="json")
 
     assert response.status_code == 200
-    assert response.json()["token"] == user.auth_token.key
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert api_client.get("/api/me/").json()["email"] == user.email
 
 
 def test_a_wrong_password_and_an_unknown_email_answer_the_same(api_client):

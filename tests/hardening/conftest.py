@@ -14,7 +14,7 @@ from functools import cached_property
 import pytest
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts.models import Profile, User
@@ -182,6 +182,11 @@ def valid_body(method: str, path: str, world: World) -> dict | None:
         },
         ("POST", "/api/auth/token/"): {"email": world.owner.email, "password": "a-Long-passphrase-42"},
         ("PATCH", "/api/me/"): {"name": "Renamed", "weekly_hours": 12},
+        ("POST", "/api/auth/password/"): {
+            "current_password": "a-Long-passphrase-42",
+            "new_password": "Another-long-passphrase-7",
+        },
+        ("POST", "/api/auth/password-reset/"): {"email": world.owner.email},
         ("POST", "/api/roadmaps/"): {
             "role": world.role_slug,
             "track": world.track_slug,
@@ -203,7 +208,7 @@ def stored_state() -> dict:
         "users": list(User.objects.order_by("id").values_list("id", "email", "name", "password", "is_active")),
         "profiles": list(Profile.objects.order_by("id").values()),
         "known_skills": list(Profile.known_skills.through.objects.order_by("id").values_list()),
-        "tokens": list(Token.objects.order_by("key").values_list()),
+        "tokens": list(AuthToken.objects.order_by("digest").values_list("digest", "user_id", "expiry")),
         "roadmaps": list(Roadmap.objects.order_by("id").values()),
         "tasks": list(Task.objects.order_by("id").values()),
         "feeds": list(CalendarFeed.objects.order_by("id").values_list("id", "user_id", "token")),

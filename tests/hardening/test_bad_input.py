@@ -183,7 +183,7 @@ TEXT_FIELDS = [(m, p, name) for m, p, name, field in FIELDS if field_type(field)
 
 @pytest.mark.parametrize(("method", "path", "name"), TEXT_FIELDS, ids=[f"{label(m, p)}-{n}" for m, p, n in TEXT_FIELDS])
 def test_odd_text_in_any_text_field_is_a_400_naming_it_and_stores_nothing(owner, world, method, path, name):
-    texts = TEXT_THAT_IS_NEVER_VALID if name == "password" else {**TEXT_THAT_IS_NEVER_VALID, **SINGLE_LINE_TEXT}
+    texts = TEXT_THAT_IS_NEVER_VALID if "password" in name else {**TEXT_THAT_IS_NEVER_VALID, **SINGLE_LINE_TEXT}
     base = valid_body(method, path, world) or {}
     bodies = {kind: {**base, name: text} for kind, text in texts.items()}
 

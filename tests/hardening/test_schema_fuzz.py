@@ -149,6 +149,16 @@ SPECIFIC: dict[tuple[str, str, int], Callable[[Caller, str, str], object]] = {
     ("POST", "/api/auth/token/", 429): lambda call, m, p: call.repeat(
         requests_to_exceed("login"), m, p, body={"email": "a@example.com", "password": "guess"}
     ),
+    ("POST", "/api/auth/password/", 400): lambda call, m, p: call(
+        m, p, body={**valid_body(m, p, call.world), "current_password": "wrong-guess"}
+    ),
+    ("POST", "/api/auth/password/", 429): lambda call, m, p: call.repeat(
+        requests_to_exceed("password_change"), m, p, body={**valid_body(m, p, call.world), "current_password": "no"}
+    ),
+    ("POST", "/api/auth/password-reset/", 400): lambda call, m, p: call(m, p, body={"email": "not-an-address"}),
+    ("POST", "/api/auth/password-reset/", 429): lambda call, m, p: call.repeat(
+        requests_to_exceed("password_reset", "password_reset_account"), m, p, body=valid_body(m, p, call.world)
+    ),
     ("PATCH", "/api/me/", 400): lambda call, m, p: call(m, p, body={"timezone": "Mars/Olympus_Mons"}),
     ("GET", "/api/roadmaps/", 404): lambda call, m, p: call(m, p, query={"page": 99}),
     ("POST", "/api/roadmaps/", 400): lambda call, m, p: call(

@@ -1,0 +1,71 @@
+"""API tokens: django-rest-knox's hashed, expiring tokens, behind a few service functions.
+
+- A token is shown once, when it is made (sign-up, token login, password change);
+  the database keeps only its SHA-512 digest.
+- It expires after ``API_TOKEN_IDLE_DAYS`` (30 by default) without use: each use
+  moves its expiry forward (knox ``AUTO_REFRESH``, written at most once a minute).
+- Log-out deletes the token used; a password change or reset, and a log-out on
+  the web pages, delete all of the learner's tokens.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox.auth import TokenAuthentication
+from knox.models import AuthToken
+from rest_framework import exceptions
+
+from accounts.models import User
+
+
+def api_token_create(*, user: User) -> str:
+    """A new token for ``user`` (its plain text, shown once); the user's expired ones go."""
+    with transaction.atomic():
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+        _, token = AuthToken.objects.create(user=user)
+    return token
+
+
+def api_token_revoke(*, token: AuthToken) -> None:
+    token.delete()
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """knox's authentication with two changes.
+
+    - A header that is not UTF-8 (``Token \\xe9\\xe9``) is a 401, not a 500.
+    - Only the presented token is checked for expiry: knox also sweeps the
+      user's other tokens on every request (one more query each time); here
+      expired tokens are deleted when the next one is made (``api_token_create``).
+    """
+
+    def authenticate_credentials(self, token: bytes):
+        try:
+            token.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise exceptions.AuthenticationFailed("Invalid token.") from error
+        return super().authenticate_credentials(token)
+
+    def _cleanup_token(self, auth_token: AuthToken) -> bool:
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            auth_token.delete()
+            return True
+        return False
+
+
+class ExpiringTokenScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI security scheme: the same ``tokenAuth`` (``Authorization: Token <token>``) as before."""
+
+    target_class = ExpiringTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
