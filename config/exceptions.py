@@ -65,7 +65,7 @@ def server_error(request):
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    detail = serializers.CharField(help_text="What went wrong, in a sentence.")
 
 
 VALIDATION_ERRORS = {

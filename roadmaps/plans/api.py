@@ -10,7 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS
+from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS, STUDY_DAYS_HELP, WEEKLY_HOURS_HELP
 from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Roadmap, Role, Skill, Task, Track
@@ -19,13 +19,27 @@ from roadmaps.plans import planning, selectors, services
 
 MAX_DAYS_FROM_TODAY = 366
 MAX_TARGET_WEEKS = 520
+START_DATE_HELP = (
+    f"The first day of the plan (YYYY-MM-DD): from {MAX_DAYS_FROM_TODAY} days before to {MAX_DAYS_FROM_TODAY} "
+    "days after today, 'today' taken in the learner's time zone."
+)
 
 
 class TaskSerializer(serializers.ModelSerializer):
-    phase = serializers.CharField(source="phase_title", read_only=True)
-    milestone = serializers.SerializerMethodField()
-    estimated_hours = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True, coerce_to_string=False)
-    status = serializers.ChoiceField(choices=TaskStatus.choices)
+    phase = serializers.CharField(source="phase_title", read_only=True, help_text="The title of the task's phase.")
+    milestone = serializers.SerializerMethodField(help_text="The title of the milestone the task is part of.")
+    estimated_hours = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        read_only=True,
+        coerce_to_string=False,
+        help_text="Hours the task is planned to take (a number, up to 2 decimals).",
+    )
+    status = serializers.ChoiceField(
+        choices=TaskStatus.choices,
+        help_text="todo, in_progress, done or skipped; the one writable field. done and skipped both count "
+        "as finished and set completed_at; todo or in_progress clears it.",
+    )
 
     class Meta:
         model = Task
@@ -44,6 +58,18 @@ class TaskSerializer(serializers.ModelSerializer):
             "roadmap",
         ]
         read_only_fields = [f for f in fields if f != "status"]
+        extra_kwargs = {
+            "id": {"help_text": "The task's id, as in /api/tasks/{id}/."},
+            "title": {"help_text": "What to do, e.g. 'Python for data work (part 2 of 3)'."},
+            "kind": {"help_text": "The milestone's kind: learn, build, apply or network."},
+            "start_date": {"help_text": "The planned first day of work on the task (a study day)."},
+            "due_date": {"help_text": "The planned last day of work on the task (a study day)."},
+            "completed_at": {
+                "help_text": "When the task was finished, done or skipped (ISO 8601); null while unfinished."
+            },
+            "note": {"help_text": "A short note the plan attaches to the task; may be empty."},
+            "roadmap": {"help_text": "The id of the roadmap the task belongs to."},
+        }
 
     def get_milestone(self, task: Task) -> str:
         return task.milestone_title
@@ -55,14 +81,32 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class ProgressSerializer(serializers.Serializer):
-    percent_complete = serializers.FloatField()
-    hours_done = serializers.FloatField()
-    hours_total = serializers.FloatField()
-    expected_percent = serializers.FloatField()
-    status = serializers.ChoiceField(choices=["ahead", "on_track", "behind"])
-    overdue_tasks = serializers.ListField(child=serializers.IntegerField())
-    streak_weeks = serializers.IntegerField()
-    projected_end_date = serializers.DateField(allow_null=True)
+    percent_complete = serializers.FloatField(
+        help_text="hours_done / hours_total as a percentage, 1 decimal; below 100 until every task is finished."
+    )
+    hours_done = serializers.FloatField(help_text="Estimated hours of the finished tasks (done or skipped).")
+    hours_total = serializers.FloatField(help_text="Estimated hours of every task in the plan.")
+    expected_percent = serializers.FloatField(
+        help_text="Where the plan says the learner should be by the end of today (learner's time zone), "
+        "as a percentage."
+    )
+    status = serializers.ChoiceField(
+        choices=["ahead", "on_track", "behind"],
+        help_text="ahead, on_track or behind: percent_complete compared with expected_percent, "
+        "5 points either way counting as on_track.",
+    )
+    overdue_tasks = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of unfinished tasks whose due date has passed."
+    )
+    streak_weeks = serializers.IntegerField(
+        help_text="Weeks in a row in which the learner finished at least one task, ending with this week "
+        "(or last week, when nothing was finished yet this week)."
+    )
+    projected_end_date = serializers.DateField(
+        allow_null=True,
+        help_text="When the plan would end at the pace so far (measured over at least a week); "
+        "null while nothing is finished.",
+    )
 
 
 def progress_payload(roadmap: Roadmap, tasks: list[Task], *, today: date, zone) -> dict:
@@ -80,11 +124,11 @@ def progress_payload(roadmap: Roadmap, tasks: list[Task], *, today: date, zone) 
 
 
 class RoadmapSerializer(serializers.ModelSerializer):
-    role = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    track = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    role_name = serializers.CharField(source="role.name", read_only=True)
-    track_name = serializers.CharField(source="track.name", read_only=True)
-    progress = serializers.SerializerMethodField()
+    role = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="The target role's slug.")
+    track = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="The track's slug.")
+    role_name = serializers.CharField(source="role.name", read_only=True, help_text="The target role's name.")
+    track_name = serializers.CharField(source="track.name", read_only=True, help_text="The track's name.")
+    progress = serializers.SerializerMethodField(help_text="Progress as of today, as GET .../progress/ answers it.")
 
     class Meta:
         model = Roadmap
@@ -104,6 +148,17 @@ class RoadmapSerializer(serializers.ModelSerializer):
             "progress",
             "created_at",
         ]
+        extra_kwargs = {
+            "id": {"help_text": "The roadmap's id, as in /api/roadmaps/{id}/."},
+            "start_date": {"help_text": "The first day of the plan."},
+            "end_date": {"help_text": "The planned last day: the due date of the last task."},
+            "status": {"help_text": "active, completed or archived."},
+            "weekly_hours": {"help_text": "Hours a week the plan is built for."},
+            "target_weeks": {"help_text": "The length in weeks the learner asked for; null: the track's own pace."},
+            "study_days": {"help_text": STUDY_DAYS_HELP},
+            "known_skills": {"help_text": "Slugs of the skills left out of the plan because the learner has them."},
+            "created_at": {"help_text": "When the roadmap was created (ISO 8601)."},
+        }
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, roadmap: Roadmap) -> dict:
@@ -116,7 +171,7 @@ class RoadmapDetailSerializer(RoadmapSerializer):
     class Meta(RoadmapSerializer.Meta):
         fields = [*RoadmapSerializer.Meta.fields, "tasks"]
 
-    tasks = serializers.SerializerMethodField()
+    tasks = serializers.SerializerMethodField(help_text="Every task of the plan, in date order.")
 
     @extend_schema_field(TaskSerializer(many=True))
     def get_tasks(self, roadmap: Roadmap) -> list[dict]:
@@ -124,16 +179,45 @@ class RoadmapDetailSerializer(RoadmapSerializer):
 
 
 class RoadmapCreateSerializer(serializers.Serializer):
-    role = CatalogSlugField(queryset=Role.objects.all())
-    track = CatalogSlugField(queryset=Track.objects.all())
-    start_date = serializers.DateField()
-    weekly_hours = serializers.IntegerField(min_value=MIN_WEEKLY_HOURS, max_value=MAX_WEEKLY_HOURS, required=False)
-    target_weeks = serializers.IntegerField(min_value=1, max_value=MAX_TARGET_WEEKS, required=False, allow_null=True)
-    known_skills = CatalogSlugField(queryset=Skill.objects.all(), many=True, required=False)
-    study_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, required=False, max_length=7
+    role = CatalogSlugField(queryset=Role.objects.all(), help_text="The target role's slug (GET /api/roles/).")
+    track = CatalogSlugField(
+        queryset=Track.objects.all(), help_text="The track's slug: one of the role's tracks (GET /api/roles/{slug}/)."
     )
-    blocked_dates = serializers.ListField(child=serializers.DateField(), required=False, max_length=366)
+    start_date = serializers.DateField(help_text=START_DATE_HELP)
+    weekly_hours = serializers.IntegerField(
+        min_value=MIN_WEEKLY_HOURS,
+        max_value=MAX_WEEKLY_HOURS,
+        required=False,
+        help_text=WEEKLY_HOURS_HELP + " Default: the profile's weekly_hours.",
+    )
+    target_weeks = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_TARGET_WEEKS,
+        required=False,
+        allow_null=True,
+        help_text="Finish within this many weeks; the plan is refused (400) if the hours do not fit. "
+        "Default: the track's own pace.",
+    )
+    known_skills = CatalogSlugField(
+        queryset=Skill.objects.all(),
+        many=True,
+        required=False,
+        help_text="Slugs of skills the learner has: milestones that only teach these are left out. "
+        "Default: the profile's known_skills.",
+    )
+    study_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        allow_empty=False,
+        required=False,
+        max_length=7,
+        help_text=STUDY_DAYS_HELP + " Default: the profile's study_days.",
+    )
+    blocked_dates = serializers.ListField(
+        child=serializers.DateField(),
+        required=False,
+        max_length=366,
+        help_text="Dates (YYYY-MM-DD) with no study, e.g. holidays; at most 366.",
+    )
 
     def validate_start_date(self, value: date) -> date:
         today = self.context["today"]
@@ -157,10 +241,24 @@ class RoadmapCreateSerializer(serializers.Serializer):
 
 
 class ReplanSerializer(serializers.Serializer):
-    from_date = serializers.DateField(required=False)
-    weekly_hours = serializers.IntegerField(min_value=MIN_WEEKLY_HOURS, max_value=MAX_WEEKLY_HOURS, required=False)
+    from_date = serializers.DateField(
+        required=False,
+        help_text="Unfinished tasks start no earlier than this date: on or after the roadmap's start date and "
+        f"at most {MAX_DAYS_FROM_TODAY} days after today. Default: today in the learner's time zone "
+        "(or the start date, if later).",
+    )
+    weekly_hours = serializers.IntegerField(
+        min_value=MIN_WEEKLY_HOURS,
+        max_value=MAX_WEEKLY_HOURS,
+        required=False,
+        help_text=WEEKLY_HOURS_HELP + " Default: the roadmap's weekly_hours.",
+    )
     study_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, required=False, max_length=7
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        allow_empty=False,
+        required=False,
+        max_length=7,
+        help_text=STUDY_DAYS_HELP + " Default: the roadmap's study_days.",
     )
 
     def validate_from_date(self, value: date) -> date:
