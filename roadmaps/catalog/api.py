@@ -78,7 +78,6 @@ class RoleSerializer(serializers.ModelSerializer):
             "name": {"help_text": "The job title."},
             "category": {"help_text": "The role family the role belongs to."},
             "mission": {"help_text": "What someone in this role is there to do, in a sentence or two."},
-            "aliases": {"help_text": "Other titles the seed guides use for the same job."},
         }
 
 
@@ -94,6 +93,9 @@ class RoleLevelSerializer(serializers.ModelSerializer):
 
 
 class RoleDetailSerializer(RoleSerializer):
+    aliases = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Other titles the seed guides use for the same job."
+    )
     essential_skills = SkillRefSerializer(many=True, help_text="Skills the role cannot do without.")
     important_skills = SkillRefSerializer(many=True, help_text="Skills that matter but can come later.")
     progression = RoleLevelSerializer(many=True, help_text="Career levels, from the first to the most senior.")

@@ -128,6 +128,12 @@ class RoadmapSerializer(serializers.ModelSerializer):
     track = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="The track's slug.")
     role_name = serializers.CharField(source="role.name", read_only=True, help_text="The target role's name.")
     track_name = serializers.CharField(source="track.name", read_only=True, help_text="The track's name.")
+    study_days = serializers.ListField(child=serializers.IntegerField(), read_only=True, help_text=STUDY_DAYS_HELP)
+    known_skills = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Slugs of the skills left out of the plan because the learner has them.",
+    )
     progress = serializers.SerializerMethodField(help_text="Progress as of today, as GET .../progress/ answers it.")
 
     class Meta:
@@ -155,8 +161,6 @@ class RoadmapSerializer(serializers.ModelSerializer):
             "status": {"help_text": "active, completed or archived."},
             "weekly_hours": {"help_text": "Hours a week the plan is built for."},
             "target_weeks": {"help_text": "The length in weeks the learner asked for; null: the track's own pace."},
-            "study_days": {"help_text": STUDY_DAYS_HELP},
-            "known_skills": {"help_text": "Slugs of the skills left out of the plan because the learner has them."},
             "created_at": {"help_text": "When the roadmap was created (ISO 8601)."},
         }
 
