@@ -12,6 +12,9 @@ from rest_framework.views import APIView
 
 from accounts import services, tokens
 from accounts.models import (
+    STUDY_DAYS_HELP,
+    TIMEZONE_HELP,
+    WEEKLY_HOURS_HELP,
     Background,
     Profile,
     User,
@@ -25,12 +28,22 @@ from roadmaps.models import Skill
 
 
 class RegisterSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
-    name = serializers.CharField(
-        max_length=150, required=False, allow_blank=True, default="", validators=[validate_display_text]
+    email = serializers.EmailField(max_length=254, help_text="The login e-mail; one account per address.")
+    password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        trim_whitespace=False,
+        help_text="At least 8 characters, not too common, not all digits, not too close to the e-mail or name.",
     )
-    timezone = serializers.CharField(max_length=64, required=False, default="UTC")
+    name = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[validate_display_text],
+        help_text="Display name (one line, no control characters); may be empty.",
+    )
+    timezone = serializers.CharField(max_length=64, required=False, default="UTC", help_text=TIMEZONE_HELP)
 
     def validate_email(self, value: str) -> str:
         if services.email_is_taken(value):
@@ -68,7 +81,13 @@ class RegisterView(APIView):
         responses={
             201: inline_serializer(
                 "Registered",
-                {"id": serializers.IntegerField(), "email": serializers.EmailField(), "token": serializers.CharField()},
+                {
+                    "id": serializers.IntegerField(help_text="The new account's id."),
+                    "email": serializers.EmailField(help_text="The account's e-mail, as stored."),
+                    "token": serializers.CharField(
+                        help_text="API token: send it as 'Authorization: Token <token>' on every other call."
+                    ),
+                },
             )
         },
     )
@@ -86,12 +105,17 @@ class RegisterView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-TOKEN_RESPONSE = inline_serializer("TokenResponse", {"token": serializers.CharField()})
+TOKEN_RESPONSE = inline_serializer(
+    "TokenResponse",
+    {"token": serializers.CharField(help_text="API token: send it as 'Authorization: Token <token>'.")},
+)
 
 
 class TokenSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    email = serializers.EmailField(max_length=254, help_text="The account's e-mail.")
+    password = serializers.CharField(
+        write_only=True, max_length=128, trim_whitespace=False, help_text="The account's password."
+    )
 
 
 class TokenView(APIView):
@@ -189,19 +213,47 @@ class WallClockTimeField(serializers.TimeField):
 
 
 class ProfileSerializer(serializers.ModelSerializer):
-    email = serializers.EmailField(source="user.email", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True, help_text="The login e-mail (read-only).")
     name = serializers.CharField(
-        source="user.name", max_length=150, required=False, allow_blank=True, validators=[validate_display_text]
+        source="user.name",
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        validators=[validate_display_text],
+        help_text="Display name (one line, no control characters); may be empty.",
     )
     study_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, max_length=7
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        allow_empty=False,
+        max_length=7,
+        help_text=STUDY_DAYS_HELP + " The default for new roadmaps.",
     )
-    known_skills = CatalogSlugField(many=True, queryset=Skill.objects.all(), required=False)
-    background = serializers.ChoiceField(choices=Background.choices, allow_blank=True, required=False)
-    timezone = serializers.CharField(max_length=64)
-    next_nudge_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    study_time = WallClockTimeField(required=False)
-    all_day_events = serializers.BooleanField(required=False)
+    known_skills = CatalogSlugField(
+        many=True,
+        queryset=Skill.objects.all(),
+        required=False,
+        help_text="Slugs of skills (GET /api/skills/) the learner already has; new roadmaps leave them out.",
+    )
+    background = serializers.ChoiceField(
+        choices=Background.choices,
+        allow_blank=True,
+        required=False,
+        help_text="Where the learner comes from (informational); empty when not given.",
+    )
+    timezone = serializers.CharField(max_length=64, help_text=TIMEZONE_HELP)
+    next_nudge_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the next weekly progress e-mail is due (ISO 8601, UTC); null while nudges are off.",
+    )
+    study_time = WallClockTimeField(
+        required=False,
+        help_text="When a study day's first session starts, HH:MM on the learner's wall clock (default 19:00).",
+    )
+    all_day_events = serializers.BooleanField(
+        required=False,
+        help_text="Calendar feed shows one all-day event per study day instead of timed sessions.",
+    )
 
     class Meta:
         model = Profile
@@ -220,6 +272,14 @@ class ProfileSerializer(serializers.ModelSerializer):
             "study_time",
             "all_day_events",
         ]
+        extra_kwargs = {
+            "weekly_hours": {"help_text": WEEKLY_HOURS_HELP + " The default for new roadmaps."},
+            "nudges_enabled": {"help_text": "Whether the weekly progress e-mail is sent."},
+            "nudge_weekday": {
+                "help_text": "The day of the weekly e-mail, an ISO weekday number: 1 = Monday ... 7 = Sunday."
+            },
+            "nudge_hour": {"help_text": "The hour of the weekly e-mail, 0 to 23, in the learner's time zone."},
+        }
 
     def validate_timezone(self, value: str) -> str:
         _raise_as_drf(validate_timezone, value)

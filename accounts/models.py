@@ -34,6 +34,14 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"'{value}' is not a known IANA time zone, e.g. 'Europe/Paris'.")
 
 
+STUDY_DAYS_HELP = (
+    "The days of the week the learner studies, as ISO weekday numbers: 1 = Monday ... 7 = Sunday; "
+    "at least one, each at most once (answers list them in ascending order)."
+)
+TIMEZONE_HELP = "The learner's IANA time zone name, e.g. 'Europe/Paris'; dates such as 'today' are taken in it."
+WEEKLY_HOURS_HELP = f"Hours a week the learner can study, {MIN_WEEKLY_HOURS} to {MAX_WEEKLY_HOURS}."
+
+
 def validate_study_days(value) -> None:
     if not isinstance(value, list) or not value:
         raise ValidationError("Choose at least one study day (ISO weekdays, 1 = Monday).")

@@ -104,7 +104,7 @@ PLAIN_500 = (
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    detail = serializers.CharField(help_text="What went wrong, in a sentence.")
 
 
 VALIDATION_ERRORS = {

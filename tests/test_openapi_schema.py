@@ -55,3 +55,29 @@ def test_the_interactive_docs_page_is_served_without_a_cdn(api_client):
     html = response.content.decode()
     assert "swagger" in html.lower()
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+def described_fields(schema: dict):
+    for component, definition in schema["components"]["schemas"].items():
+        for field, spec in definition.get("properties", {}).items():
+            yield f"{component}.{field}", spec.get("description", "")
+
+
+def test_every_field_of_every_schema_component_has_a_description(schema):
+    undescribed = sorted(name for name, description in described_fields(schema) if not description.strip())
+
+    assert undescribed == []
+
+
+def test_study_days_are_described_as_iso_weekday_numbers_wherever_they_appear(schema):
+    study_days = {name: text for name, text in described_fields(schema) if name.endswith(".study_days")}
+
+    assert {"Profile.study_days", "RoadmapCreateRequest.study_days", "Roadmap.study_days"} <= set(study_days)
+    assert all("ISO weekday" in text and "1 = Monday" in text for text in study_days.values()), study_days
+
+
+def test_the_start_date_window_is_in_the_schema(schema):
+    description = dict(described_fields(schema))["RoadmapCreateRequest.start_date"]
+
+    assert "days before" in description and "days after today" in description
+    assert "time zone" in description

@@ -34,14 +34,24 @@ CALENDAR_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="text/calen
 
 
 class FeedUrlsSerializer(serializers.Serializer):
-    feed_url = serializers.URLField()
-    webcal_url = serializers.CharField()
+    feed_url = serializers.URLField(
+        help_text="The secret address of the learner's feed (all roadmaps): anyone with it can read the feed."
+    )
+    webcal_url = serializers.CharField(
+        help_text="The same address with the webcal:// scheme, which opens the subscription in calendar apps."
+    )
 
 
 class ExportSerializer(serializers.ModelSerializer):
     class Meta:
         model = CalendarExport
         fields = ["id", "status", "roadmap", "created_at"]
+        extra_kwargs = {
+            "id": {"help_text": "The export's id (a UUID)."},
+            "status": {"help_text": "pending (queued), sending, sent or failed."},
+            "roadmap": {"help_text": "The id of the roadmap being exported."},
+            "created_at": {"help_text": "When the export was requested (ISO 8601)."},
+        }
 
 
 class IgnoreAcceptHeader(BaseContentNegotiation):

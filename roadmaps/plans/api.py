@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import planner
-from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS
+from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS, STUDY_DAYS_HELP, WEEKLY_HOURS_HELP
 from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Roadmap, Role, Skill, Task, Track
@@ -26,6 +26,10 @@ MAX_DAYS_FROM_TODAY = 366
 MAX_DAYS_BACK = 7  # a roadmap may start at most a week ago ...
 MAX_DAYS_AHEAD = 365  # ... and at most a year ahead, in the learner's zone
 MAX_TARGET_WEEKS = 520
+START_DATE_HELP = (
+    f"The first day of the plan (YYYY-MM-DD): from {MAX_DAYS_BACK} days before to {MAX_DAYS_AHEAD} "
+    "days after today, 'today' taken in the learner's time zone."
+)
 DEFAULT_SESSION_DAYS = 28
 MAX_SESSION_DAYS = 366
 NEXT_TASKS = 3
@@ -73,10 +77,20 @@ class SessionRangeSerializer(serializers.Serializer):
 
 
 class TaskSerializer(serializers.ModelSerializer):
-    phase = serializers.CharField(source="phase_title", read_only=True)
-    milestone = serializers.SerializerMethodField()
-    estimated_hours = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True, coerce_to_string=False)
-    status = serializers.ChoiceField(choices=TaskStatus.choices)
+    phase = serializers.CharField(source="phase_title", read_only=True, help_text="The title of the task's phase.")
+    milestone = serializers.SerializerMethodField(help_text="The title of the milestone the task is part of.")
+    estimated_hours = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        read_only=True,
+        coerce_to_string=False,
+        help_text="Hours the task is planned to take (a number, up to 2 decimals).",
+    )
+    status = serializers.ChoiceField(
+        choices=TaskStatus.choices,
+        help_text="todo, in_progress, done or skipped; the one writable field. done and skipped both count "
+        "as finished and set completed_at; todo or in_progress clears it.",
+    )
 
     class Meta:
         model = Task
@@ -95,6 +109,18 @@ class TaskSerializer(serializers.ModelSerializer):
             "roadmap",
         ]
         read_only_fields = [f for f in fields if f != "status"]
+        extra_kwargs = {
+            "id": {"help_text": "The task's id, as in /api/tasks/{id}/."},
+            "title": {"help_text": "What to do, e.g. 'Python for data work (part 2 of 3)'."},
+            "kind": {"help_text": "The milestone's kind: learn, build, apply or network."},
+            "start_date": {"help_text": "The planned first day of work on the task (a study day)."},
+            "due_date": {"help_text": "The planned last day of work on the task (a study day)."},
+            "completed_at": {
+                "help_text": "When the task was finished, done or skipped (ISO 8601); null while unfinished."
+            },
+            "note": {"help_text": "A short note the plan attaches to the task; may be empty."},
+            "roadmap": {"help_text": "The id of the roadmap the task belongs to."},
+        }
 
     def get_milestone(self, task: Task) -> str:
         return task.milestone_title
@@ -106,16 +132,34 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class ProgressSerializer(serializers.Serializer):
-    percent_complete = serializers.FloatField()
-    hours_done = serializers.FloatField()
-    hours_total = serializers.FloatField()
-    hours_skipped = serializers.FloatField()
-    hours_expected = serializers.FloatField(help_text="Hours of the plan due by the end of today")
-    expected_percent = serializers.FloatField()
-    status = serializers.ChoiceField(choices=["ahead", "on_track", "behind"])
-    overdue_tasks = serializers.ListField(child=serializers.IntegerField())
-    streak_weeks = serializers.IntegerField()
-    projected_end_date = serializers.DateField(allow_null=True)
+    percent_complete = serializers.FloatField(
+        help_text="hours_done / hours_total as a percentage, 1 decimal; below 100 until every task is finished."
+    )
+    hours_done = serializers.FloatField(help_text="Estimated hours of the tasks marked done.")
+    hours_total = serializers.FloatField(help_text="Estimated hours of every task in the plan except skipped ones.")
+    hours_skipped = serializers.FloatField(help_text="Estimated hours of skipped tasks: they left the plan.")
+    hours_expected = serializers.FloatField(help_text="Hours of the plan due by the end of today.")
+    expected_percent = serializers.FloatField(
+        help_text="hours_expected / hours_total as a percentage: where the plan says the learner should be "
+        "by the end of today (learner's time zone)."
+    )
+    status = serializers.ChoiceField(
+        choices=["ahead", "on_track", "behind"],
+        help_text="behind when more than one study day's hours are overdue; ahead when more than one study "
+        "day's hours are done beyond what is due; else on_track.",
+    )
+    overdue_tasks = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of unfinished tasks whose due date has passed."
+    )
+    streak_weeks = serializers.IntegerField(
+        help_text="Weeks in a row in which the learner finished at least one task, ending with this week "
+        "(or last week, when nothing was finished yet this week)."
+    )
+    projected_end_date = serializers.DateField(
+        allow_null=True,
+        help_text="When the plan would end at the pace of the last four weeks; the plan's end date while "
+        "there is no history.",
+    )
 
 
 def progress_payload(roadmap: Roadmap, tasks: list[Task], *, today: date, zone) -> dict:
@@ -135,11 +179,17 @@ def progress_payload(roadmap: Roadmap, tasks: list[Task], *, today: date, zone) 
 
 
 class RoadmapSerializer(serializers.ModelSerializer):
-    role = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    track = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    role_name = serializers.CharField(source="role.name", read_only=True)
-    track_name = serializers.CharField(source="track.name", read_only=True)
-    progress = serializers.SerializerMethodField()
+    role = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="The target role's slug.")
+    track = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="The track's slug.")
+    role_name = serializers.CharField(source="role.name", read_only=True, help_text="The target role's name.")
+    track_name = serializers.CharField(source="track.name", read_only=True, help_text="The track's name.")
+    study_days = serializers.ListField(child=serializers.IntegerField(), read_only=True, help_text=STUDY_DAYS_HELP)
+    known_skills = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Slugs of the skills left out of the plan because the learner has them.",
+    )
+    progress = serializers.SerializerMethodField(help_text="Progress as of today, as GET .../progress/ answers it.")
 
     class Meta:
         model = Roadmap
@@ -160,6 +210,15 @@ class RoadmapSerializer(serializers.ModelSerializer):
             "progress",
             "created_at",
         ]
+        extra_kwargs = {
+            "id": {"help_text": "The roadmap's id, as in /api/roadmaps/{id}/."},
+            "start_date": {"help_text": "The first day of the plan."},
+            "end_date": {"help_text": "The planned last day: the due date of the last task."},
+            "status": {"help_text": "active, completed or archived."},
+            "weekly_hours": {"help_text": "Hours a week the plan is built for."},
+            "target_weeks": {"help_text": "The length in weeks the learner asked for; null: the track's own pace."},
+            "created_at": {"help_text": "When the roadmap was created (ISO 8601)."},
+        }
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, roadmap: Roadmap) -> dict:
@@ -172,7 +231,7 @@ class RoadmapDetailSerializer(RoadmapSerializer):
     class Meta(RoadmapSerializer.Meta):
         fields = [*RoadmapSerializer.Meta.fields, "tasks"]
 
-    tasks = serializers.SerializerMethodField()
+    tasks = serializers.SerializerMethodField(help_text="Every task of the plan, in date order.")
 
     @extend_schema_field(TaskSerializer(many=True))
     def get_tasks(self, roadmap: Roadmap) -> list[dict]:
@@ -180,22 +239,56 @@ class RoadmapDetailSerializer(RoadmapSerializer):
 
 
 class RoadmapCreateSerializer(serializers.Serializer):
-    role = CatalogSlugField(queryset=Role.objects.all())
-    track = CatalogSlugField(queryset=Track.objects.all())
-    start_date = serializers.DateField()
-    weekly_hours = serializers.IntegerField(min_value=MIN_WEEKLY_HOURS, max_value=MAX_WEEKLY_HOURS, required=False)
-    target_weeks = serializers.IntegerField(min_value=1, max_value=MAX_TARGET_WEEKS, required=False, allow_null=True)
-    known_skills = CatalogSlugField(queryset=Skill.objects.all(), many=True, required=False)
-    study_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, required=False, max_length=7
+    role = CatalogSlugField(queryset=Role.objects.all(), help_text="The target role's slug (GET /api/roles/).")
+    track = CatalogSlugField(
+        queryset=Track.objects.all(), help_text="The track's slug: one of the role's tracks (GET /api/roles/{slug}/)."
     )
-    blocked_dates = serializers.ListField(child=serializers.DateField(), required=False, max_length=366)
-    buffer_weeks = serializers.IntegerField(min_value=0, max_value=planner.MAX_BUFFER_WEEKS, required=False)
+    start_date = serializers.DateField(help_text=START_DATE_HELP)
+    weekly_hours = serializers.IntegerField(
+        min_value=MIN_WEEKLY_HOURS,
+        max_value=MAX_WEEKLY_HOURS,
+        required=False,
+        help_text=WEEKLY_HOURS_HELP + " Default: the profile's weekly_hours.",
+    )
+    target_weeks = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_TARGET_WEEKS,
+        required=False,
+        allow_null=True,
+        help_text="Finish within this many weeks; the plan is refused (400) if the hours do not fit. "
+        "Default: the track's own pace.",
+    )
+    known_skills = CatalogSlugField(
+        queryset=Skill.objects.all(),
+        many=True,
+        required=False,
+        help_text="Slugs of skills the learner has: milestones that only teach these are left out. "
+        "Default: the profile's known_skills.",
+    )
+    study_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        allow_empty=False,
+        required=False,
+        max_length=7,
+        help_text=STUDY_DAYS_HELP + " Default: the profile's study_days.",
+    )
+    blocked_dates = serializers.ListField(
+        child=serializers.DateField(),
+        required=False,
+        max_length=366,
+        help_text="Dates (YYYY-MM-DD) with no study, e.g. holidays; at most 366.",
+    )
+    buffer_weeks = serializers.IntegerField(
+        min_value=0,
+        max_value=planner.MAX_BUFFER_WEEKS,
+        required=False,
+        help_text="Slack weeks after each phase, shown as buffer in the plan (0 to 2; default 0).",
+    )
     drop_milestones = serializers.ListField(
         child=serializers.SlugField(max_length=100),
         required=False,
         max_length=200,
-        help_text="Optional milestones to leave out",
+        help_text="Slugs of optional milestones to leave out.",
     )
 
     def validate_start_date(self, value: date) -> date:
@@ -333,11 +426,27 @@ class CatchUpApplySerializer(serializers.Serializer):
 
 
 class ReplanSerializer(serializers.Serializer):
-    preview = serializers.BooleanField(required=False, default=False, help_text="Answer the change, store nothing")
-    from_date = serializers.DateField(required=False)
-    weekly_hours = serializers.IntegerField(min_value=MIN_WEEKLY_HOURS, max_value=MAX_WEEKLY_HOURS, required=False)
+    preview = serializers.BooleanField(
+        required=False, default=False, help_text="True: answer the change and store nothing."
+    )
+    from_date = serializers.DateField(
+        required=False,
+        help_text="Unfinished tasks start no earlier than this date: on or after the roadmap's start date and "
+        f"at most {MAX_DAYS_FROM_TODAY} days after today. Default: today in the learner's time zone "
+        "(or the start date, if later).",
+    )
+    weekly_hours = serializers.IntegerField(
+        min_value=MIN_WEEKLY_HOURS,
+        max_value=MAX_WEEKLY_HOURS,
+        required=False,
+        help_text=WEEKLY_HOURS_HELP + " Default: the roadmap's weekly_hours.",
+    )
     study_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, required=False, max_length=7
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        allow_empty=False,
+        required=False,
+        max_length=7,
+        help_text=STUDY_DAYS_HELP + " Default: the roadmap's study_days.",
     )
 
     def validate_from_date(self, value: date) -> date:

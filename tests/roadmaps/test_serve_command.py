@@ -156,3 +156,13 @@ def test_serve_opens_no_gunicorn_control_socket(embedded_service):
 )
 def test_the_site_url_for_a_bind_address_is_the_one_a_browser_here_reaches(bind, site_url):
     assert site_url_for_bind(bind) == site_url
+
+
+@pytest.mark.parametrize("file", ["Dockerfile", "docker-compose.yml", "README.md", "docs/operator-guide.md"])
+def test_every_gunicorn_command_in_the_repository_turns_the_control_socket_off(file):
+    commands = [
+        line for line in (BASE_DIR / file).read_text().splitlines() if re.search(r"gunicorn\"?,? \"?config\.wsgi", line)
+    ]
+
+    assert commands, f"no gunicorn command found in {file}"
+    assert all("--no-control-socket" in line for line in commands), commands
