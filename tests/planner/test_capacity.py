@@ -100,3 +100,39 @@ def test_a_plan_past_ten_years_does_not_fit_and_says_how_many_hours_would():
 def test_ten_years_from_29_february_ends_on_28_february():
     assert add_years(date(2028, 2, 29), 10) == date(2038, 2, 28)
     assert add_years(MONDAY, 10) == date(2036, 1, 5)
+
+
+EVERY_DAY = range(1, 8)
+
+
+def test_work_that_ends_on_the_last_day_of_the_ten_years_fits():
+    last_day = date(2036, 1, 5)  # MONDAY + 10 years: the last day a plan may use
+    days = (last_day - MONDAY).days + 1
+    # An hour every day, and exactly as many hours as there are days up to and including the last one.
+    spec = one_phase_track(milestone("all", minutes=60 * days), weeks=(1, 600))
+
+    plan = build_plan(request(spec, weekly_minutes=420, study_days=EVERY_DAY))
+
+    assert plan.end_date == last_day
+
+
+def test_one_minute_more_than_fits_by_the_last_day_of_the_ten_years_does_not_fit():
+    days = (date(2036, 1, 5) - MONDAY).days + 1
+    spec = one_phase_track(milestone("all", minutes=60 * days + 1), weeks=(1, 600))
+
+    with pytest.raises(PlanDoesNotFit) as caught:
+        build_plan(request(spec, weekly_minutes=420, study_days=EVERY_DAY))
+
+    assert caught.value.field == "weekly_hours"
+
+
+def test_a_target_whose_last_week_ends_on_the_last_day_of_the_ten_years_is_allowed():
+    # 2028-01-03 + 10 years spans three 29 Februaries: 3653 days, exactly 522 weeks after day one.
+    start = date(2028, 1, 3)
+    spec = one_phase_track(milestone("a", minutes=60), weeks=(1, 600))
+
+    build_plan(request(spec, start=start, target_weeks=522))
+    with pytest.raises(PlanDoesNotFit) as caught:
+        build_plan(request(spec, start=start, target_weeks=523))
+
+    assert caught.value.field == "target_weeks"
