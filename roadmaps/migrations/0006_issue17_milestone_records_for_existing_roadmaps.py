@@ -60,6 +60,6 @@ def remove_links(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("roadmaps", "0003_issue17_milestones_portfolio")]
+    dependencies = [("roadmaps", "0005_issue17_milestones_portfolio")]
 
     operations = [migrations.RunPython(create_records, remove_links)]

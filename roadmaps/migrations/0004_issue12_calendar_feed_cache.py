@@ -29,7 +29,7 @@ def keep_published_uids(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmaps', '0002_catalog_revision'),
+        ('roadmaps', '0003_issue11_sessions_buffer_optional'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmaps', '0002_catalog_revision'),
+        ('roadmaps', '0004_issue12_calendar_feed_cache'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
