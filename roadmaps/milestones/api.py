@@ -28,7 +28,7 @@ class StrictFieldsMixin:
         return super().to_internal_value(data)
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class RoadmapMilestoneSerializer(serializers.ModelSerializer):
     phase = serializers.CharField(source="phase_title")
     optional = serializers.BooleanField()
     status = serializers.SerializerMethodField()
@@ -111,7 +111,7 @@ class MilestoneUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
 class RoadmapMilestonesView(generics.ListAPIView):
     """The roadmap's milestones in plan order; 404 for a roadmap that is not the learner's."""
 
-    serializer_class = MilestoneSerializer
+    serializer_class = RoadmapMilestoneSerializer
 
     def get_queryset(self):
         roadmap = get_object_or_404(plan_selectors.roadmaps_of(self.request.user), pk=self.kwargs["pk"])
@@ -121,16 +121,16 @@ class RoadmapMilestonesView(generics.ListAPIView):
 class MilestoneView(generics.RetrieveAPIView):
     """One milestone; PATCH sets its status (on all its tasks at once), evidence link or note."""
 
-    serializer_class = MilestoneSerializer
+    serializer_class = RoadmapMilestoneSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.milestones_of_user(self.request.user)
 
-    @extend_schema(request=MilestoneUpdateSerializer, responses={200: MilestoneSerializer})
+    @extend_schema(request=MilestoneUpdateSerializer, responses={200: RoadmapMilestoneSerializer})
     def patch(self, request, pk: int):
         milestone = self.get_object()
         update = MilestoneUpdateSerializer(data=request.data)
         update.is_valid(raise_exception=True)
         services.milestone_update(milestone=milestone, now=timezone.now(), **update.validated_data)
-        return Response(MilestoneSerializer(self.get_queryset().get(pk=milestone.pk)).data)
+        return Response(RoadmapMilestoneSerializer(self.get_queryset().get(pk=milestone.pk)).data)
