@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
+from roadmaps.calendar import services as calendar_services
 from roadmaps.models import Roadmap, RoadmapMilestone
 from roadmaps.models.plans import FINISHED_STATUSES, TaskStatus
 from roadmaps.plans import services as plan_services
@@ -35,6 +36,7 @@ def milestone_update(
         if status is not None:
             _set_task_statuses(milestone, status, now)
             plan_services._sync_roadmap_status(roadmap)
+            calendar_services.feed_touch(user_id=roadmap.user_id)
         changed = []
         if evidence_url is not None:
             milestone.evidence_url = evidence_url

@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 from django.db import transaction
 
+from roadmaps.calendar import services as calendar_services
 from roadmaps.models import Roadmap, Task
 from roadmaps.models.plans import FINISHED_STATUSES, TaskStatus
 from roadmaps.plans import planning, selectors, services
@@ -130,4 +131,5 @@ def catch_up_apply(*, roadmap: Roadmap, kind: str, today: date, zone, now: datet
             tasks = list(selectors.tasks_in_plan_order(roadmap).select_related("milestone"))
             ids = [task.id for task in _optional_open_tasks(tasks)]
             Task.objects.filter(pk__in=ids).update(status=TaskStatus.SKIPPED, completed_at=now, updated_at=now)
+            calendar_services.feed_touch(user_id=roadmap.user_id)
         return services.roadmap_replan(roadmap=roadmap, from_date=from_date, weekly_hours=option.weekly_hours, now=now)
