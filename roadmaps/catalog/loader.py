@@ -147,6 +147,7 @@ def _load_phase(track: Track, item: dict, skills, report: LoadReport) -> list[st
             "description": milestone_item.get("description", ""),
             "kind": milestone_item["kind"],
             "estimated_hours": milestone_item["estimated_hours"],
+            "optional": bool(milestone_item.get("optional", False)),
         }
         milestone = _upsert(Milestone, report, {"slug": milestone_item["slug"]}, milestone_values)
         _set_related(milestone.skills, [skills[s] for s in milestone_item["skills"]], report, "milestone")

@@ -355,11 +355,14 @@ class PreviewSerializer(serializers.Serializer):
     buffers = BufferSerializer(many=True)
 
 
-class PlanRejectedSerializer(serializers.Serializer):
-    """A plan that cannot be made: the field to change, and complete bodies that fit."""
-
-    required_weekly_hours = serializers.IntegerField(required=False)
-    fixes = serializers.ListField(child=serializers.DictField(), help_text="Complete create bodies; each previews")
+PLAN_REJECTED = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description=(
+        'Bad input: each bad field with its messages ({"field": ["message"]}); nothing is stored. '
+        "A plan that cannot fit adds `required_weekly_hours` (when more hours would do) and `fixes`: "
+        "complete create bodies, each of which previews successfully."
+    ),
+)
 
 
 def preview_payload(inputs: services.PlanInputs, plan: planner.Plan) -> dict:
@@ -494,7 +497,7 @@ class RoadmapViewSet(
 
     @extend_schema(
         request=RoadmapCreateSerializer,
-        responses={201: RoadmapDetailSerializer, 400: PlanRejectedSerializer},
+        responses={201: RoadmapDetailSerializer, 400: PLAN_REJECTED},
     )
     def create(self, request):
         inputs = self.plan_inputs(request)
@@ -505,7 +508,7 @@ class RoadmapViewSet(
         roadmap = self.get_queryset().get(pk=roadmap.pk)
         return Response(RoadmapDetailSerializer(roadmap, context=self.get_serializer_context()).data, status=201)
 
-    @extend_schema(request=RoadmapCreateSerializer, responses={200: PreviewSerializer, 400: PlanRejectedSerializer})
+    @extend_schema(request=RoadmapCreateSerializer, responses={200: PreviewSerializer, 400: PLAN_REJECTED})
     @action(detail=False, methods=["post"])
     def preview(self, request):
         inputs = self.plan_inputs(request)

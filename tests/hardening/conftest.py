@@ -193,7 +193,14 @@ def valid_body(method: str, path: str, world: World) -> dict | None:
             "start_date": today().isoformat(),
             "weekly_hours": 10,
         },
+        ("POST", "/api/roadmaps/preview/"): {
+            "role": world.role_slug,
+            "track": world.track_slug,
+            "start_date": today().isoformat(),
+            "weekly_hours": 10,
+        },
         ("POST", "/api/roadmaps/{id}/replan/"): {"from_date": today().isoformat()},
+        ("POST", "/api/roadmaps/{id}/catch-up/"): {"kind": "extend"},
         ("PATCH", "/api/tasks/{id}/"): {"status": "done"},
     }
     return bodies.get((method, path))

@@ -231,6 +231,7 @@ def test_a_learner_can_sign_up_with_a_name_in_any_script(api_client):
 IMPOSSIBLE_DATES = ["2026-02-30", "2026-13-01", "2026-00-10", "10000-01-01", "0000-01-01", "2026-11-02T10:00", "soon"]
 DATE_FIELDS = [
     ("POST", "/api/roadmaps/", "start_date"),
+    ("POST", "/api/roadmaps/preview/", "start_date"),
     ("POST", "/api/roadmaps/{id}/replan/", "from_date"),
 ]
 

@@ -13,6 +13,7 @@ Two halves:
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -31,6 +32,7 @@ from schemathesis.checks import (
 from accounts.models import Profile
 from config.wsgi import application
 from roadmaps.calendar.api import FeedAddressThrottle, FeedTokenThrottle
+from roadmaps.models import Roadmap, Task
 from tests.conftest import clear_our_cache
 from tests.factories import PASSWORD, token_for
 from tests.hardening.conftest import MISSING_ID, World, path_parameters_for, today, valid_body
@@ -129,6 +131,15 @@ def huge_body() -> dict:
     return {"name": "x" * (5 * 1024 * 1024)}
 
 
+def catch_up_when_behind(call: Caller, method: str, path: str) -> None:
+    """Two weeks in with nothing done: behind, so "extend" is offered and applies."""
+    start = today() - timedelta(days=7)
+    tasks = Task.objects.filter(roadmap=call.world.roadmap)
+    tasks.update(start_date=start, due_date=start)
+    Roadmap.objects.filter(pk=call.world.roadmap.pk).update(start_date=start)
+    call(method, path, body={"kind": "extend"})
+
+
 def feed_not_modified(call: Caller, path: str) -> None:
     (etag,) = call("GET", path).headers["etag"]
     call("GET", path, headers={"If-None-Match": etag})
@@ -165,6 +176,13 @@ SPECIFIC: dict[tuple[str, str, int], Callable[[Caller, str, str], object]] = {
         m, p, body={**valid_body(m, p, call.world), "weekly_hours": 1, "target_weeks": 1}
     ),
     ("POST", "/api/roadmaps/{id}/replan/", 400): lambda call, m, p: call(m, p, body={"from_date": "2026-02-30"}),
+    ("POST", "/api/roadmaps/preview/", 400): lambda call, m, p: call(
+        m, p, body={**valid_body(m, p, call.world), "weekly_hours": 1, "target_weeks": 1}
+    ),
+    ("GET", "/api/roadmaps/{id}/sessions/", 400): lambda call, m, p: call(m, p, query={"from": "2026-02-30"}),
+    # Not behind (the plan starts today): no option to apply.
+    ("POST", "/api/roadmaps/{id}/catch-up/", 400): lambda call, m, p: call(m, p, body={"kind": "extend"}),
+    ("POST", "/api/roadmaps/{id}/catch-up/", 200): lambda call, m, p: catch_up_when_behind(call, m, p),
     ("POST", "/api/roadmaps/{id}/export/", 429): lambda call, m, p: call.repeat(requests_to_exceed("export"), m, p),
     ("PATCH", "/api/tasks/{id}/", 400): lambda call, m, p: call(m, p, body={"status": "finished"}),
     ("GET", "/calendar/{token}.ics", 200): lambda call, m, p: call(m, p, auth="anonymous"),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -463,16 +464,18 @@ def test_replanning_moves_events_in_place_with_a_higher_sequence(learner, learne
     skill = SkillFactory(slug="python")
     role = RoleFactory(slug="data-scientist", name="Data Scientist")
     make_track(slug="sprint", milestones_per_phase=(2, 2), hours=6, skills=[skill]).roles.add(role)
-    created = learner_client.post(
-        "/api/roadmaps/",
-        {
-            "role": "data-scientist",
-            "track": "sprint",
-            "start_date": START.isoformat(),
-            "weekly_hours": 10,
-        },
-        format="json",
-    )
+    # Made on its start day: a start date may lie at most a week back.
+    with time_machine.travel(datetime.combine(START, time(12), tzinfo=UTC), tick=False):
+        created = learner_client.post(
+            "/api/roadmaps/",
+            {
+                "role": "data-scientist",
+                "track": "sprint",
+                "start_date": START.isoformat(),
+                "weekly_hours": 10,
+            },
+            format="json",
+        )
     assert created.status_code == 201, created.json()
     roadmap = Roadmap.objects.get(pk=created.json()["id"])
     feed = feed_path(learner_client)

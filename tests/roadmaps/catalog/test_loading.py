@@ -118,3 +118,17 @@ def test_a_load_that_changes_the_catalog_counts_one_revision(loaded, tmp_path):
     load_catalog(tmp_path)
 
     assert CatalogRevision.objects.get().number == revision + 1
+
+
+def test_a_milestone_marked_optional_in_the_fixture_is_loaded_as_optional(loaded, tmp_path):
+    import json
+
+    data = read_catalog()
+    marked = data["tracks"][0]["phases"][-1]["milestones"][-1]
+    marked["optional"] = True
+    for name, items in data.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(items))
+
+    load_catalog(tmp_path)
+
+    assert list(Milestone.objects.filter(optional=True).values_list("slug", flat=True)) == [marked["slug"]]

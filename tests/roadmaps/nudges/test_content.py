@@ -77,15 +77,25 @@ def test_an_on_track_learner_hears_so_in_the_subject_and_sees_the_week_ahead(run
 
 
 def test_a_learner_ahead_of_plan_is_told_to_keep_the_rhythm(run_dispatch):
-    learner, _ = learner_with_plan(done="ABCD")
+    # Two tasks (4 h) beyond what is due: more than one study day's 2 h.
+    learner, _ = learner_with_plan(done="ABCDE")
 
     message, html = nudge_for(learner, run_dispatch)
 
-    assert message.subject == "Week 3: 66.7% done, ahead of plan"
-    assert "You are ahead of your ML Engineer plan: 66.7% done where the plan expected 50%" in (message.body)
+    assert message.subject == "Week 3: 83.3% done, ahead of plan"
+    assert "You are ahead of your ML Engineer plan: 83.3% done where the plan expected 50%" in (message.body)
     assert "Task D" in message.body.split("Finished in the last 7 days:")[1]
     assert "Re-plan" not in message.body
     assert "<strong>You are ahead of your ML Engineer plan</strong>" in html
+
+
+def test_one_study_days_hours_beyond_the_plan_is_still_on_track(run_dispatch):
+    # One task (2 h, one study day at 10 h over 5 days) beyond what is due.
+    learner, _ = learner_with_plan(done="ABCD")
+
+    message, _ = nudge_for(learner, run_dispatch)
+
+    assert message.subject == "Week 3: 66.7% done, on track"
 
 
 def test_a_learner_behind_plan_sees_what_is_overdue_and_a_link_to_re_plan(run_dispatch):
