@@ -115,7 +115,16 @@ def feed_touch(*, user_id: int) -> None:
 def calendar_options(user, *, now: datetime | None = None) -> ics.CalendarOptions:
     """The rendering's settings; with ``now``, the feed's window around the learner's today."""
     profile = getattr(user, "profile", None)
-    zone_name = profile.timezone if profile else settings.TIME_ZONE
+    return options_for_zone(profile.timezone if profile else None, now=now)
+
+
+def feed_options(feed: CalendarFeed, *, now: datetime) -> ics.CalendarOptions:
+    """Options for a feed from ``calendar_selectors.feed_by_token`` (its ``zone``)."""
+    return options_for_zone(feed.zone, now=now)
+
+
+def options_for_zone(zone_name: str | None, *, now: datetime | None) -> ics.CalendarOptions:
+    zone_name = zone_name or settings.TIME_ZONE
     window = None
     if now is not None:
         window = ics.FeedWindow.around(now.astimezone(ZoneInfo(zone_name)).date())
@@ -150,13 +159,13 @@ def gzip_etag(etag: str) -> str:
 def feed_inputs(*, feed: CalendarFeed, now: datetime) -> str:
     """A hash of everything the body is made from, read from the feed's row alone.
 
-    ``feed`` comes from ``calendar_selectors.feed_by_token`` (profile and catalog
-    revision included): this costs no query.
+    ``feed`` comes from ``calendar_selectors.feed_by_token`` (time zone and
+    catalog revision included): this costs no query.
     """
-    options = calendar_options(feed.user, now=now)
+    options = feed_options(feed, now=now)
     return ics.inputs_key(
         feed.generation,
-        getattr(feed, "catalog_revision", None),
+        feed.catalog_revision,
         options.site_url,
         options.timezone,
         options.refresh,
@@ -197,7 +206,7 @@ def feed_rebuild(*, feed: CalendarFeed, now: datetime) -> FeedBody:
     keeps both, and clients download nothing.
     """
     inputs = feed_inputs(feed=feed, now=now)
-    options = calendar_options(feed.user, now=now)
+    options = feed_options(feed, now=now)
     roadmaps = calendar_selectors.roadmaps_for_feed(feed.user_id)
     tasks = calendar_selectors.calendar_tasks([roadmap.id for roadmap in roadmaps])
     events = ics.task_events(roadmaps, tasks, options)
