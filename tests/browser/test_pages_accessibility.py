@@ -47,6 +47,7 @@ class Visit:
     name: str
     path: str
     who: str = "learner"  # "anonymous", "newcomer" (no roadmap) or "learner"
+    click: str = ""  # a button to press first: the page checked is the one it leads to
 
 
 def visits(roadmap_id: int, learner_id: int, uid: str, reset_token: str) -> list[Visit]:
@@ -54,12 +55,14 @@ def visits(roadmap_id: int, learner_id: int, uid: str, reset_token: str) -> list
     return [
         Visit("home", "/", "anonymous"),
         Visit("signup", "/signup/", "anonymous"),
+        Visit("signup-errors", "/signup/", "anonymous", click="Sign up"),
         Visit("login", "/login/", "anonymous"),
         Visit("password-reset", "/password-reset/", "anonymous"),
         Visit("password-reset-sent", "/password-reset/sent/", "anonymous"),
         Visit("password-reset-confirm", f"/password-reset/{uid}/{reset_token}/", "anonymous"),
         Visit("error-404", "/no-such-page/", "anonymous"),
         Visit("unsubscribe", unsubscribe, "anonymous"),
+        Visit("unsubscribed", unsubscribe, "anonymous", click="Unsubscribe"),
         Visit("unsubscribe-bad-link", "/nudges/unsubscribe/1:forged/", "anonymous"),
         Visit("dashboard-empty", "/dashboard/", "newcomer"),
         Visit("home-logged-in", "/"),
@@ -111,6 +114,9 @@ def check_every_page(browser, request, site, people, width: int) -> dict[str, li
                     log_in(page, site, people[visit.who])
                 contexts[visit.who] = page
             page.goto(visit.path.replace("{today}", today))
+            if visit.click:
+                with page.expect_navigation():
+                    page.get_by_role("button", name=visit.click, exact=True).click()
             expect(page.locator("main")).to_have_count(1)
             found = [
                 f"axe {violation['id']} ({violation['impact']}): {len(violation['nodes'])} node(s)"
