@@ -93,7 +93,8 @@ def embedded_service(tmp_path_factory):
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: get(f"{base}/health/")[0] == 200, seconds=120, what="/health/")
+        # collectstatic runs first: minutes on a loaded machine, about ten seconds otherwise.
+        wait_for(lambda: get(f"{base}/health/")[0] == 200, seconds=300, what="/health/")
         yield base, log
     finally:
         process.terminate()
