@@ -13,7 +13,12 @@ from rest_framework.response import Response
 
 from roadmaps.milestones import selectors, services, states
 from roadmaps.models import RoadmapMilestone
-from roadmaps.models.milestones import MAX_EVIDENCE_URL_LENGTH, MAX_NOTE_LENGTH, validate_evidence_url
+from roadmaps.models.milestones import (
+    MAX_EVIDENCE_URL_LENGTH,
+    MAX_NOTE_LENGTH,
+    validate_evidence_url,
+    validate_note_text,
+)
 from roadmaps.plans import selectors as plan_selectors
 
 
@@ -28,8 +33,9 @@ class StrictFieldsMixin:
         return super().to_internal_value(data)
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class RoadmapMilestoneSerializer(serializers.ModelSerializer):
     phase = serializers.CharField(source="phase_title")
+    evidence_url = serializers.CharField(help_text="An https:// link to what the learner made, or an empty string.")
     optional = serializers.BooleanField()
     status = serializers.SerializerMethodField()
     hours_done = serializers.SerializerMethodField()
@@ -90,7 +96,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(completed_at) if completed_at else None
 
 
-class MilestoneUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+class RoadmapMilestoneUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=[str(status) for status in services.SETTABLE_STATUSES], required=False)
     evidence_url = serializers.CharField(
         max_length=MAX_EVIDENCE_URL_LENGTH,
@@ -100,7 +106,9 @@ class MilestoneUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
         validators=[validate_evidence_url],
         help_text="An https:// link to what the learner made; an empty string removes it. Never fetched.",
     )
-    note = serializers.CharField(max_length=MAX_NOTE_LENGTH, allow_blank=True, required=False)
+    note = serializers.CharField(
+        max_length=MAX_NOTE_LENGTH, allow_blank=True, required=False, validators=[validate_note_text]
+    )
 
     def validate(self, attrs):
         if not attrs:
@@ -111,7 +119,7 @@ class MilestoneUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
 class RoadmapMilestonesView(generics.ListAPIView):
     """The roadmap's milestones in plan order; 404 for a roadmap that is not the learner's."""
 
-    serializer_class = MilestoneSerializer
+    serializer_class = RoadmapMilestoneSerializer
 
     def get_queryset(self):
         roadmap = get_object_or_404(plan_selectors.roadmaps_of(self.request.user), pk=self.kwargs["pk"])
@@ -121,16 +129,16 @@ class RoadmapMilestonesView(generics.ListAPIView):
 class MilestoneView(generics.RetrieveAPIView):
     """One milestone; PATCH sets its status (on all its tasks at once), evidence link or note."""
 
-    serializer_class = MilestoneSerializer
+    serializer_class = RoadmapMilestoneSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.milestones_of_user(self.request.user)
 
-    @extend_schema(request=MilestoneUpdateSerializer, responses={200: MilestoneSerializer})
+    @extend_schema(request=RoadmapMilestoneUpdateSerializer, responses={200: RoadmapMilestoneSerializer})
     def patch(self, request, pk: int):
         milestone = self.get_object()
-        update = MilestoneUpdateSerializer(data=request.data)
+        update = RoadmapMilestoneUpdateSerializer(data=request.data)
         update.is_valid(raise_exception=True)
         services.milestone_update(milestone=milestone, now=timezone.now(), **update.validated_data)
-        return Response(MilestoneSerializer(self.get_queryset().get(pk=milestone.pk)).data)
+        return Response(RoadmapMilestoneSerializer(self.get_queryset().get(pk=milestone.pk)).data)
