@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("config", "accounts", "roadmaps", "planner")
-FEATURES = ("catalog", "plans", "calendar", "nudges")
+FEATURES = ("catalog", "plans", "calendar", "nudges", "milestones", "portfolio")
 
 
 def module_name(path: Path) -> str:

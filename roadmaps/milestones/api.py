@@ -13,7 +13,12 @@ from rest_framework.response import Response
 
 from roadmaps.milestones import selectors, services, states
 from roadmaps.models import RoadmapMilestone
-from roadmaps.models.milestones import MAX_EVIDENCE_URL_LENGTH, MAX_NOTE_LENGTH, validate_evidence_url
+from roadmaps.models.milestones import (
+    MAX_EVIDENCE_URL_LENGTH,
+    MAX_NOTE_LENGTH,
+    validate_evidence_url,
+    validate_note_text,
+)
 from roadmaps.plans import selectors as plan_selectors
 
 
@@ -30,6 +35,7 @@ class StrictFieldsMixin:
 
 class RoadmapMilestoneSerializer(serializers.ModelSerializer):
     phase = serializers.CharField(source="phase_title")
+    evidence_url = serializers.CharField(help_text="An https:// link to what the learner made, or an empty string.")
     optional = serializers.BooleanField()
     status = serializers.SerializerMethodField()
     hours_done = serializers.SerializerMethodField()
@@ -90,7 +96,7 @@ class RoadmapMilestoneSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(completed_at) if completed_at else None
 
 
-class MilestoneUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+class RoadmapMilestoneUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=[str(status) for status in services.SETTABLE_STATUSES], required=False)
     evidence_url = serializers.CharField(
         max_length=MAX_EVIDENCE_URL_LENGTH,
@@ -100,7 +106,9 @@ class MilestoneUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
         validators=[validate_evidence_url],
         help_text="An https:// link to what the learner made; an empty string removes it. Never fetched.",
     )
-    note = serializers.CharField(max_length=MAX_NOTE_LENGTH, allow_blank=True, required=False)
+    note = serializers.CharField(
+        max_length=MAX_NOTE_LENGTH, allow_blank=True, required=False, validators=[validate_note_text]
+    )
 
     def validate(self, attrs):
         if not attrs:
@@ -127,10 +135,10 @@ class MilestoneView(generics.RetrieveAPIView):
     def get_queryset(self):
         return selectors.milestones_of_user(self.request.user)
 
-    @extend_schema(request=MilestoneUpdateSerializer, responses={200: RoadmapMilestoneSerializer})
+    @extend_schema(request=RoadmapMilestoneUpdateSerializer, responses={200: RoadmapMilestoneSerializer})
     def patch(self, request, pk: int):
         milestone = self.get_object()
-        update = MilestoneUpdateSerializer(data=request.data)
+        update = RoadmapMilestoneUpdateSerializer(data=request.data)
         update.is_valid(raise_exception=True)
         services.milestone_update(milestone=milestone, now=timezone.now(), **update.validated_data)
         return Response(RoadmapMilestoneSerializer(self.get_queryset().get(pk=milestone.pk)).data)

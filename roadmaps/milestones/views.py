@@ -12,7 +12,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from roadmaps.milestones import selectors, services
-from roadmaps.models.milestones import MAX_EVIDENCE_URL_LENGTH, MAX_NOTE_LENGTH, validate_evidence_url
+from roadmaps.models.milestones import (
+    MAX_EVIDENCE_URL_LENGTH,
+    MAX_NOTE_LENGTH,
+    validate_evidence_url,
+    validate_note_text,
+)
 from roadmaps.web.helpers import safe_next
 
 STATUS_MESSAGES = {
@@ -35,7 +40,11 @@ class EvidenceForm(forms.Form):
         help_text="An https:// link: a repository, a certificate, a post.",
     )
     note = forms.CharField(
-        label="Note", max_length=MAX_NOTE_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Note",
+        max_length=MAX_NOTE_LENGTH,
+        required=False,
+        validators=[validate_note_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -7,8 +7,10 @@ learner can say: a link to the work (``evidence_url``) and a ``note``.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils.text import slugify
@@ -20,6 +22,12 @@ MAX_NOTE_LENGTH = 2000
 validate_evidence_url = URLValidator(
     schemes=["https"], message="Enter an https:// link with a host, e.g. https://github.com/you/project."
 )
+
+
+def validate_note_text(value: str) -> None:
+    """Notes may span lines; other control characters (escapes, NUL) are refused."""
+    if any(unicodedata.category(character) == "Cc" and character not in "\n\r\t" for character in value):
+        raise ValidationError("Control characters other than line breaks and tabs are not allowed.")
 
 
 class RoadmapMilestoneManager(models.Manager):
@@ -66,7 +74,7 @@ class RoadmapMilestone(models.Model):
     # Plan order: the sequence of the milestone's first task.
     sequence = models.PositiveIntegerField()
     evidence_url = models.URLField(max_length=MAX_EVIDENCE_URL_LENGTH, blank=True, validators=[validate_evidence_url])
-    note = models.TextField(max_length=MAX_NOTE_LENGTH, blank=True)
+    note = models.TextField(max_length=MAX_NOTE_LENGTH, blank=True, validators=[validate_note_text])
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = RoadmapMilestoneManager()

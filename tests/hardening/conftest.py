@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from accounts.models import Profile, User
 from roadmaps.calendar import services as calendar_services
 from roadmaps.catalog import selectors as catalog_selectors
-from roadmaps.models import CalendarExport, CalendarFeed, Roadmap, Task
+from roadmaps.models import CalendarExport, CalendarFeed, Portfolio, Roadmap, RoadmapMilestone, Task
 from roadmaps.plans import services
 from tests.conftest import client_for
 from tests.factories import RoleFactory, SkillFactory, UserFactory, make_track, token_for
@@ -35,6 +35,7 @@ class World:
     stranger: User
     roadmap: Roadmap
     task_ids: list[int]
+    milestone_ids: list[int]
     feed: CalendarFeed
     role_slug: str
     track_slug: str
@@ -76,6 +77,7 @@ def build_world() -> World:
         stranger=stranger,
         roadmap=roadmap,
         task_ids=list(roadmap.tasks.order_by("id").values_list("id", flat=True)),
+        milestone_ids=list(roadmap.milestones.order_by("id").values_list("id", flat=True)),
         feed=calendar_services.feed_get_or_create(user=owner),
         role_slug=role.slug,
         track_slug=track.slug,
@@ -156,6 +158,7 @@ def path_parameters_for(path: str, world: World) -> dict:
     known = {
         ("/api/roadmaps/", "id"): world.roadmap.id,
         ("/api/tasks/", "id"): world.task_ids[0],
+        ("/api/milestones/", "id"): world.milestone_ids[0],
         ("/api/roles/", "slug"): world.role_slug,
         ("/api/tracks/", "slug"): world.track_slug,
         ("/api/skills/", "slug"): world.skill_slug,
@@ -202,6 +205,12 @@ def valid_body(method: str, path: str, world: World) -> dict | None:
         ("POST", "/api/roadmaps/{id}/replan/"): {"from_date": today().isoformat()},
         ("POST", "/api/roadmaps/{id}/catch-up/"): {"kind": "extend"},
         ("PATCH", "/api/tasks/{id}/"): {"status": "done"},
+        ("PATCH", "/api/milestones/{id}/"): {
+            "status": "done",
+            "evidence_url": "https://github.com/learner/project",
+            "note": "Shipped.",
+        },
+        ("POST", "/api/me/portfolio/"): {"public": True},
     }
     return bodies.get((method, path))
 
@@ -220,4 +229,6 @@ def stored_state() -> dict:
         "tasks": list(Task.objects.order_by("id").values()),
         "feeds": list(CalendarFeed.objects.order_by("id").values_list("id", "user_id", "token")),
         "exports": list(CalendarExport.objects.order_by("id").values_list("id", "roadmap_id", "status")),
+        "milestones": list(RoadmapMilestone.objects.order_by("id").values()),
+        "portfolios": list(Portfolio.objects.order_by("id").values()),
     }

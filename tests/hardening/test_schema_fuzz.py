@@ -185,6 +185,8 @@ SPECIFIC: dict[tuple[str, str, int], Callable[[Caller, str, str], object]] = {
     ("POST", "/api/roadmaps/{id}/catch-up/", 200): lambda call, m, p: catch_up_when_behind(call, m, p),
     ("POST", "/api/roadmaps/{id}/export/", 429): lambda call, m, p: call.repeat(requests_to_exceed("export"), m, p),
     ("PATCH", "/api/tasks/{id}/", 400): lambda call, m, p: call(m, p, body={"status": "finished"}),
+    ("PATCH", "/api/milestones/{id}/", 400): lambda call, m, p: call(m, p, body={"evidence_url": "http://x.example"}),
+    ("POST", "/api/me/portfolio/", 400): lambda call, m, p: call(m, p, body={"public": "maybe"}),
     ("GET", "/calendar/{token}.ics", 200): lambda call, m, p: call(m, p, auth="anonymous"),
     ("GET", "/calendar/{token}.ics", 304): lambda call, m, p: feed_not_modified(call, p),
     ("GET", "/calendar/{token}.ics", 404): lambda call, m, p: call(m, p, parameters={"token": "no-such-token"}),

@@ -295,3 +295,22 @@ def test_marking_a_milestone_done_takes_the_same_queries_for_1_or_many_tasks(dja
 
     assert (short_tasks, long_tasks) == (1, 24)
     assert short_queries == long_queries
+
+
+def test_a_note_keeps_its_line_breaks(learner_client, roadmap):
+    first = milestones(learner_client, roadmap)[0]
+
+    response = patch(learner_client, first["id"], {"note": "Built:\n- a model\n\tand its API"})
+
+    assert response.status_code == 200
+    assert response.json()["note"] == "Built:\n- a model\n\tand its API"
+
+
+@pytest.mark.parametrize("note", ["\u001b[2J", "a\u0000b", "a\ud800b"])
+def test_a_note_with_control_characters_nul_or_a_lone_surrogate_is_refused(learner_client, roadmap, note):
+    first = milestones(learner_client, roadmap)[0]
+
+    response = patch(learner_client, first["id"], {"note": note})
+
+    assert response.status_code == 400
+    assert "note" in response.json()
