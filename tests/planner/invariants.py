@@ -1,8 +1,10 @@
 """Independent checks of the planner's promises, shared by unit and property tests.
 
 They re-derive what a plan must satisfy from the inputs alone (capacity per
-weekday, kept minutes, prerequisite order) rather than reusing planner code,
-so a bug in the planner cannot hide by agreeing with itself.
+weekday, kept minutes, prerequisite order, phase windows, the ten-year limit)
+from the rules in the planner's module docstrings, rather than reusing planner
+code, so a bug in the planner cannot hide by agreeing with itself. Only the
+planner's public data types are imported (tests/planner/test_purity.py checks).
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from fractions import Fraction
 
-from planner import MilestoneSpec, Plan, PlanRequest, TrackSpec
-from planner.windows import scaled_windows
+from planner import MilestoneSpec, PhaseSpec, Plan, PlanRequest, TrackSpec
 
 ONE_DAY = timedelta(days=1)
 Span = tuple[int, date, date]  # minutes, start, due
@@ -182,14 +183,47 @@ def assert_milestone_order(plan: Plan, track: TrackSpec) -> None:
     assert orders == sorted(orders)
 
 
+def ten_years_after(day: date) -> date:
+    """The last day a plan may use (planner/scheduling.py: "nothing may run past
+    start_date + 10 years"): the same calendar day, 29 February giving 28 February."""
+    if (day.month, day.day) == (2, 29):
+        return date(day.year + 10, 2, 28)
+    return date(day.year + 10, day.month, day.day)
+
+
+def round_half_up(value: Fraction) -> int:
+    return int((value + Fraction(1, 2)).__floor__())
+
+
+def expected_windows(phases: Sequence[PhaseSpec], target_weeks: int, max_weeks: int) -> list[tuple[int, int]]:
+    """(first week, last week) of each phase under a target, from the rule in planner/windows.py's docstring.
+
+    Each phase ends at end_week * target / max_weeks rounded half up, the last
+    one on the target itself; an end is pulled up to leave its phase at least
+    one week and down to leave one week to each phase after it; each phase
+    starts the week after the previous one ends.
+    """
+    count, windows = len(phases), []
+    for index, phase in enumerate(phases):
+        first = windows[-1][1] + 1 if windows else 1
+        weeks_left_for_later = count - 1 - index
+        if weeks_left_for_later == 0:
+            last = target_weeks
+        else:
+            scaled = round_half_up(Fraction(phase.end_week * target_weeks, max_weeks))
+            last = min(max(scaled, first), target_weeks - weeks_left_for_later)
+        windows.append((first, last))
+    return windows
+
+
 def phase_deadlines(request: PlanRequest) -> dict[int, date | None]:
     """Per phase order: latest due date (None without a target)."""
     phases = sorted(request.track.phases, key=lambda p: p.order)
     if request.target_weeks is None:
         return {p.order: None for p in phases}
-    windows = scaled_windows(phases, request.target_weeks, request.track.max_weeks)
+    windows = expected_windows(phases, request.target_weeks, request.track.max_weeks)
     start = request.start_date
-    return {p.order: start + timedelta(weeks=w.end_week) - ONE_DAY for p, w in zip(phases, windows, strict=True)}
+    return {p.order: start + timedelta(weeks=last) - ONE_DAY for p, (_first, last) in zip(phases, windows, strict=True)}
 
 
 def assert_phase_limits(plan: Plan, request: PlanRequest, capacity: Capacity) -> None:

@@ -1,5 +1,6 @@
 """Phase timing: start weeks without a target, scaled windows with one."""
 
+import itertools
 import pickle
 from dataclasses import replace
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from planner import PlanDoesNotFit, build_plan
 from planner.windows import PhaseWindow, scaled_windows
 from tests.planner.builders import day, milestone, phase, request, track
+from tests.planner.invariants import expected_windows
 
 EVERY_DAY = range(1, 8)
 
@@ -188,3 +190,38 @@ def test_plan_does_not_fit_survives_pickling():
         "needs more",
         840,
     )
+
+
+@st.composite
+def tracks_and_targets(draw):
+    """Phases of 1..30 weeks each (gaps between them allowed), and a target that leaves each a week."""
+    phases, week = [], 1
+    for order in range(draw(st.integers(1, 8))):
+        week += draw(st.integers(0, 3))  # a gap before the phase, sometimes
+        length = draw(st.integers(1, 30))
+        phases.append(phase(order, weeks=(week, week + length - 1)))
+        week += length
+    max_weeks = phases[-1].end_week + draw(st.integers(0, 5))
+    return phases, draw(st.integers(len(phases), 600)), max_weeks
+
+
+@given(tracks_and_targets())
+def test_scaled_windows_follow_the_documented_rule(case):
+    phases, target, max_weeks = case
+
+    found = [(w.start_week, w.end_week) for w in scaled_windows(phases, target, max_weeks)]
+
+    assert found == expected_windows(phases, target, max_weeks)
+    assert found[0][0] == 1 and found[-1][1] == target
+    assert all(first <= last for first, last in found)
+    assert all(later[0] == earlier[1] + 1 for earlier, later in itertools.pairwise(found))
+
+
+def test_the_oracle_rounds_half_up_and_scales_to_the_target():
+    # The oracle itself, on the cases worked by hand above.
+    assert expected_windows([phase(0, weeks=(1, 3)), phase(1, weeks=(4, 4))], 6, 4) == [(1, 5), (6, 6)]
+    assert expected_windows([phase(i, weeks=w) for i, w in enumerate([(1, 4), (5, 8), (9, 12)])], 26, 12) == [
+        (1, 9),
+        (10, 17),
+        (18, 26),
+    ]
