@@ -39,17 +39,17 @@ def test_a_replan_names_the_task_with_negative_minutes():
 
 
 @pytest.mark.parametrize(
-    ("tasks", "tolerance", "message"),
+    ("tasks", "day_minutes", "message"),
     [
-        ([state(60)], -0.5, r"^tolerance_percent must be >= 0, got -0\.5$"),
-        ([state(60), state(60, "finished")], 5, r"^task 1 has unknown status 'finished'$"),
-        ([state(60), state(-1)], 5, r"^task 1 has negative minutes$"),
+        ([state(60)], 0, r"^day_minutes must be > 0, got 0$"),
+        ([state(60), state(60, "finished")], 60, r"^task 1 has unknown status 'finished'$"),
+        ([state(60), state(-1)], 60, r"^task 1 has negative minutes$"),
     ],
-    ids=["tolerance", "status", "minutes"],
+    ids=["day minutes", "status", "minutes"],
 )
-def test_progress_names_the_bad_input(tasks, tolerance, message):
+def test_progress_names_the_bad_input(tasks, day_minutes, message):
     with pytest.raises(ValueError, match=message):
-        compute_progress(tasks, today=date(2026, 1, 6), tolerance_percent=tolerance)
+        compute_progress(tasks, today=date(2026, 1, 6), day_minutes=day_minutes)
 
 
 def test_progress_weighs_by_minutes_when_only_one_minute_is_estimated_in_all():
@@ -57,7 +57,7 @@ def test_progress_weighs_by_minutes_when_only_one_minute_is_estimated_in_all():
     # task is open); counting tasks instead would give 50%.
     tasks = [state(1, "done"), state(0)]
 
-    assert compute_progress(tasks, today=date(2026, 1, 6)).percent_complete == 99.9
+    assert compute_progress(tasks, today=date(2026, 1, 6), day_minutes=60).percent_complete == 99.9
 
 
 def test_windows_refuse_more_phases_than_weeks_and_say_so():
