@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -20,17 +18,6 @@ from roadmaps.models.milestones import (
     validate_note_text,
 )
 from roadmaps.plans import selectors as plan_selectors
-
-
-class StrictFieldsMixin:
-    """API v1.1: a write body with a field the endpoint does not know is refused, naming that field."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 class RoadmapMilestoneSerializer(serializers.ModelSerializer):
@@ -96,7 +83,7 @@ class RoadmapMilestoneSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(completed_at) if completed_at else None
 
 
-class RoadmapMilestoneUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+class RoadmapMilestoneUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[str(status) for status in services.SETTABLE_STATUSES], required=False)
     evidence_url = serializers.CharField(
         max_length=MAX_EVIDENCE_URL_LENGTH,

@@ -88,6 +88,6 @@ class RoadmapMilestone(models.Model):
 
     @property
     def optional(self) -> bool:
-        # The catalog's Milestone has no ``optional`` field yet (another change adds it);
-        # until then every milestone is required. Needs ``select_related("milestone")``.
-        return bool(getattr(self.milestone, "optional", False))
+        # From the catalog; a milestone deleted from the catalog counts as required.
+        # Needs ``select_related("milestone")``.
+        return bool(self.milestone and self.milestone.optional)

@@ -7,7 +7,6 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from roadmaps.milestones.api import StrictFieldsMixin
 from roadmaps.portfolio import selectors, services
 
 
@@ -17,7 +16,7 @@ class PortfolioSerializer(serializers.Serializer):
     discoverable = serializers.BooleanField(help_text="Search engines may index the page; false by default.")
 
 
-class PortfolioUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+class PortfolioUpdateSerializer(serializers.Serializer):
     public = serializers.BooleanField()
     discoverable = serializers.BooleanField(required=False)
 

@@ -11,7 +11,7 @@ from tests.factories import MilestoneFactory, RoadmapFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("roadmaps.migrations.0004_issue17_milestone_records_for_existing_roadmaps")
+migration = importlib.import_module("roadmaps.migrations.0006_issue17_milestone_records_for_existing_roadmaps")
 
 
 def test_existing_tasks_get_one_record_per_milestone_in_plan_order_and_keep_their_statuses():
