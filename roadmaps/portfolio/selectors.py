@@ -74,7 +74,7 @@ def public_roadmaps(portfolio: Portfolio, *, today: date) -> list[ShownRoadmap]:
 
 def _shown(roadmap: Roadmap, *, today: date, zone) -> ShownRoadmap:
     tasks = list(roadmap.tasks.all())
-    progress = planning.progress_of(tasks, today=today, zone=zone)
+    progress = planning.progress_of(roadmap, tasks, today=today, zone=zone)
     by_record = states.states_by_milestone(tasks)
     records = [record for record in roadmap.milestones.all() if record.id in by_record]
     completed = [
