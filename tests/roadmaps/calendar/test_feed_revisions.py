@@ -100,7 +100,7 @@ def test_a_milestone_whose_tasks_were_all_skipped_carries_the_skipped_mark(plan,
     for task in plan.tasks[:2]:
         services.task_mark(task=task, status="skipped", now=NOW)
 
-    assert str(events_of(feed)[milestone_uid(plan, 0)]["SUMMARY"]) == "⊘ Milestone due: Milestone 1"
+    assert str(events_of(feed)[milestone_uid(plan, 0)]["SUMMARY"]) == "⊘ Milestone skipped: Milestone 1"
 
 
 def test_reopening_a_task_raises_the_sequence_again(plan, feed):
@@ -156,7 +156,7 @@ def test_a_sequence_published_before_revisions_were_stored_never_goes_down(plan,
 
 
 def test_the_migration_keeps_the_uids_already_published_with_the_host(learner, settings):
-    migration = importlib.import_module("roadmaps.migrations.0003_issue12_calendar_feed_cache")
+    migration = importlib.import_module("roadmaps.migrations.0004_issue12_calendar_feed_cache")
     settings.SITE_URL = "https://planner.example.org"
     old = roadmap_with_tasks(learner, tasks=2)
 

@@ -39,6 +39,6 @@ def test_done_skipped_and_open_milestones_are_marked_as_the_api_says(learner, le
 
     assert summaries == [
         f"✓ Milestone due: {done.title}",
-        f"Milestone skipped: {skipped.title}",
+        f"⊘ Milestone skipped: {skipped.title}",
         f"Milestone due: {open_.title}",
     ]
