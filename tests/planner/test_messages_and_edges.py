@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from planner import PlanDoesNotFit, ScheduledTask, TaskState, compute_progress, replan
+from planner import PlanDoesNotFit, ScheduledTask, TaskState, build_plan, compute_progress, replan
 from planner.windows import scaled_windows
-from tests.planner.builders import WEEKDAYS, day, phase
+from tests.planner.builders import WEEKDAYS, day, milestone, one_phase_track, phase, request
 
 
 def scheduled(task_id: int, minutes: int) -> ScheduledTask:
@@ -72,3 +72,26 @@ def test_a_phase_scaled_to_the_last_week_still_leaves_one_week_to_the_phase_afte
     phases = [phase(1, weeks=(1, 29)), phase(2, weeks=(30, 30))]
 
     assert [(w.start_week, w.end_week) for w in scaled_windows(phases, 2, 30)] == [(1, 1), (2, 2)]
+
+
+def test_a_plan_that_would_need_more_than_every_hour_of_the_week_says_nothing_can_fit():
+    spec = one_phase_track(milestone("a", minutes=200 * 60), weeks=(1, 1))
+
+    with pytest.raises(PlanDoesNotFit) as caught:
+        build_plan(request(spec, weekly_minutes=600, study_days=range(1, 8), target_weeks=1))
+
+    assert (caught.value.field, caught.value.required_weekly_minutes) == ("weekly_hours", None)
+    assert caught.value.message == (
+        "This plan cannot finish in 1 week even at 168 hours a week: "
+        "too many days are blocked or too few are left. Allow more time or unblock days."
+    )
+
+
+def test_a_plan_that_needs_every_hour_of_the_week_asks_for_168_hours():
+    # 167 hours a week fall short of a week of 24-hour days; 168 is the only answer left to try.
+    spec = one_phase_track(milestone("a", minutes=168 * 60), weeks=(1, 1))
+
+    with pytest.raises(PlanDoesNotFit) as caught:
+        build_plan(request(spec, weekly_minutes=167 * 60, study_days=range(1, 8), target_weeks=1))
+
+    assert caught.value.required_weekly_minutes == 168 * 60
