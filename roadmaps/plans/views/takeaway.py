@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
 
 from roadmaps.models import Roadmap
 from roadmaps.plans import selectors
@@ -23,6 +24,7 @@ def _roadmap_and_tasks(request: HttpRequest, pk: int) -> tuple[Roadmap, list]:
 
 
 @login_required
+@require_GET
 def print_page(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap, tasks = _roadmap_and_tasks(request, pk)
     context = {
@@ -36,6 +38,7 @@ def print_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def checklist_csv_download(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap, tasks = _roadmap_and_tasks(request, pk)
     body = checklist_csv(tasks, zone=learner_profile(request).zone)
@@ -44,6 +47,7 @@ def checklist_csv_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def checklist_markdown_download(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap, tasks = _roadmap_and_tasks(request, pk)
     body = checklist_markdown(roadmap, tasks, zone=learner_profile(request).zone)
