@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import icalendar
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -74,7 +75,8 @@ def test_a_learner_signs_up_plans_a_roadmap_ticks_a_task_and_replans(page, catal
     page.get_by_role("button", name="Next: your schedule").click()
 
     # Schedule: too few hours first, and the page says how many are needed.
-    start = timezone.localdate(timezone=Profile(timezone="Europe/Paris").zone) - timedelta(weeks=3)
+    # A week back: the earliest start date allowed, so work is overdue from the start.
+    start = timezone.localdate(timezone=Profile(timezone="Europe/Paris").zone) - timedelta(weeks=1)
     page.get_by_label("Hours a week").fill("1")
     page.get_by_label("Start date").fill(start.isoformat())
     page.get_by_role("button", name="Preview my plan").click()
@@ -107,7 +109,12 @@ def test_a_learner_signs_up_plans_a_roadmap_ticks_a_task_and_replans(page, catal
     assert percent_complete(page) > before
     assert roadmap.tasks.filter(status="done").count() == 1
 
-    # Three weeks in with one task done: overdue work, and re-planning clears it.
+    # Three weeks in (the plan moved two more weeks into the past) with one task done:
+    # overdue work, and re-planning clears it.
+    two_weeks = timedelta(weeks=2)
+    roadmap.tasks.update(start_date=F("start_date") - two_weeks, due_date=F("due_date") - two_weeks)
+    Roadmap.objects.filter(pk=roadmap.pk).update(start_date=start - two_weeks, end_date=F("end_date") - two_weeks)
+    page.reload()
     expect(page.get_by_role("heading", name=re.compile(r"^Overdue"))).to_be_visible()
     page.get_by_role("button", name="Re-plan from today").click()
     expect(page.get_by_text(re.compile(r"^Re-planned from"))).to_be_visible()
