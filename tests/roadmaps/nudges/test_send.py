@@ -402,3 +402,9 @@ def test_a_delivery_given_up_records_the_last_error(dispatched):
     give_up(delivery_ids=[delivery_id], error="SMTPDataError: (451, 'Try later')")
 
     assert status_of(delivery_id).last_error == "SMTPDataError: (451, 'Try later')"
+
+
+@pytest.mark.parametrize(("code", "retryable"), [(499, True), (500, False), (599, False), (600, True)])
+def test_only_reply_codes_500_to_599_count_as_permanent(code, retryable):
+    assert is_retryable(smtplib.SMTPResponseException(code, b"reply")) is retryable
+    assert is_retryable(smtplib.SMTPRecipientsRefused({"a@example.com": (code, b"reply")})) is retryable
