@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 
 from roadmaps.models import NudgeDelivery, Roadmap
 from roadmaps.nudges import dispatch_due_nudges, send_nudge_batch
-from roadmaps.nudges.delivery import claim, is_retryable
+from roadmaps.nudges.delivery import claim, give_up, is_retryable, release
 from roadmaps.nudges.schedule import MAX_SEND_ATTEMPTS
 from roadmaps.nudges.tasks import send_nudges
 from tests.roadmaps.nudges import data as nudges_data
@@ -337,3 +337,74 @@ def test_a_nudge_queued_before_its_roadmap_was_archived_is_not_sent(dispatched):
     assert mails_to(learner) == []
     delivery = status_of(delivery_id)
     assert (delivery.status, delivery.last_error) == (Status.SKIPPED, "the roadmap is gone")
+
+
+# --- Releasing and giving up touch only their own rows (found by tools/mutation.py) ------
+
+
+def test_a_connection_lost_while_connecting_raised_from_real_frames_is_retried():
+    def connect():
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    try:
+        connect()
+    except smtplib.SMTPServerDisconnected as raised:
+        error = raised
+
+    assert error.__traceback__ is not None
+    assert is_retryable(error) is True
+
+
+def two_claimed_deliveries(dispatched) -> list[int]:
+    nudge_learner(now=SIGN_UP), nudge_learner(now=SIGN_UP)
+    ids = sorted(dispatched())
+    assert all(claim(delivery_id, now=SLOT) for delivery_id in ids)
+    return ids
+
+
+def test_releasing_a_delivery_for_a_retry_records_its_error_and_leaves_the_others_sending(dispatched):
+    released, other = two_claimed_deliveries(dispatched)
+
+    release(released, error="SMTPDataError: (451, 'Try later')")
+
+    assert (status_of(released).status, status_of(released).last_error) == (
+        Status.PENDING,
+        "SMTPDataError: (451, 'Try later')",
+    )
+    assert (status_of(other).status, status_of(other).last_error) == (Status.SENDING, "")
+
+
+def test_releasing_a_delivery_that_is_no_longer_sending_changes_nothing(dispatched):
+    delivery_id, _ = two_claimed_deliveries(dispatched)
+    NudgeDelivery.objects.filter(pk=delivery_id).update(status=Status.SENT)
+
+    release(delivery_id, error="late")
+
+    assert (status_of(delivery_id).status, status_of(delivery_id).last_error) == (Status.SENT, "")
+
+
+def test_giving_up_fails_only_the_listed_deliveries_still_waiting(dispatched):
+    nudge_learner(now=SIGN_UP), nudge_learner(now=SIGN_UP), nudge_learner(now=SIGN_UP)
+    waiting, sent, not_listed = sorted(dispatched())
+    NudgeDelivery.objects.filter(pk=sent).update(status=Status.SENT)
+
+    assert give_up(delivery_ids=[waiting, sent], error="") == 1
+
+    assert (status_of(waiting).status, status_of(waiting).last_error) == (Status.FAILED, "gave up after retries")
+    assert status_of(sent).status == Status.SENT
+    assert status_of(not_listed).status == Status.PENDING
+
+
+def test_a_delivery_given_up_records_the_last_error(dispatched):
+    nudge_learner(now=SIGN_UP)
+    (delivery_id,) = dispatched()
+
+    give_up(delivery_ids=[delivery_id], error="SMTPDataError: (451, 'Try later')")
+
+    assert status_of(delivery_id).last_error == "SMTPDataError: (451, 'Try later')"
+
+
+@pytest.mark.parametrize(("code", "retryable"), [(499, True), (500, False), (599, False), (600, True)])
+def test_only_reply_codes_500_to_599_count_as_permanent(code, retryable):
+    assert is_retryable(smtplib.SMTPResponseException(code, b"reply")) is retryable
+    assert is_retryable(smtplib.SMTPRecipientsRefused({"a@example.com": (code, b"reply")})) is retryable
