@@ -2,15 +2,16 @@
 
 from django.contrib.auth import SESSION_KEY, authenticate, logout, password_validation, update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox.models import AuthToken
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from accounts import services, tokens
+from accounts import personal_data, services, tokens
 from accounts.models import (
     Background,
     Profile,
@@ -19,7 +20,8 @@ from accounts.models import (
     validate_study_days,
     validate_timezone,
 )
-from accounts.throttles import PasswordResetAddressThrottle, PasswordResetEmailThrottle
+from accounts.throttles import PASSWORD_RESET, SIGN_IN, SIGN_UP
+from config.exceptions import ErrorDetailSerializer
 from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Skill
 
@@ -60,8 +62,7 @@ def _raise_as_drf(validator, value) -> None:
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "register"
+    throttle_classes = SIGN_UP
 
     @extend_schema(
         request=RegisterSerializer,
@@ -97,8 +98,7 @@ class TokenSerializer(serializers.Serializer):
 class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = SIGN_IN
 
     @extend_schema(
         request=TokenSerializer,
@@ -107,9 +107,10 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request, username=serializer.validated_data["email"], password=serializer.validated_data["password"]
-        )
+        # The Django request: django-axes marks it when the account is locked for this address,
+        # and its middleware then answers 429 (accounts.throttles.lockout_response).
+        credentials = serializer.validated_data
+        user = authenticate(request._request, username=credentials["email"], password=credentials["password"])
         if user is None:
             # One answer for an unknown e-mail and a wrong password.
             raise serializers.ValidationError({"non_field_errors": ["E-mail or password is wrong."]})
@@ -170,7 +171,7 @@ class PasswordResetView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [PasswordResetAddressThrottle, PasswordResetEmailThrottle]
+    throttle_classes = PASSWORD_RESET
 
     @extend_schema(request=PasswordResetSerializer, responses={202: None})
     def post(self, request):
@@ -219,9 +220,43 @@ class ProfileSerializer(serializers.ModelSerializer):
         return days
 
 
+class AccountDeleteThrottle(UserRateThrottle):
+    scope = "account_delete"
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+
+    def validate_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError("This is not your password.")
+        return value
+
+
 class MeView(generics.RetrieveUpdateAPIView):
+    """``/api/me/``: the profile; ``DELETE`` (with the password) removes the account and all its data."""
+
     serializer_class = ProfileSerializer
-    http_method_names = ["get", "patch", "head", "options"]
+    delete_body_serializer = AccountDeleteSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    @extend_schema(
+        responses={
+            204: None,
+            429: OpenApiResponse(ErrorDetailSerializer, description="Too many requests; see Retry-After."),
+        }
+    )
+    def delete(self, request):
+        # Only the password check is limited (per learner); reading and editing the profile are not.
+        throttle = AccountDeleteThrottle()
+        if not throttle.allow_request(request, self):
+            self.throttled(request, throttle.wait())
+        serializer = AccountDeleteSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        personal_data.account_delete(user=request.user)
+        if request.session.get(SESSION_KEY):
+            logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def get_object(self) -> Profile:
         queryset = Profile.objects.select_related("user").prefetch_related("known_skills")
@@ -232,3 +267,11 @@ class MeView(generics.RetrieveUpdateAPIView):
         if "user" in fields:
             fields["name"] = fields.pop("user")["name"]
         services.profile_update(profile=serializer.instance, **fields)
+
+
+class MyDataView(APIView):
+    """``GET /api/me/export/``: everything stored about the learner, never a secret."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(personal_data.personal_data_export(user=request.user))

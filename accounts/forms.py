@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from functools import cache
 
 from django import forms
 from django.contrib.auth import password_validation
 
 from accounts import services
-from accounts.models import User, validate_display_text
+from accounts.models import User, iana_zone_names, validate_display_text
 
 TAKEN_MESSAGE = "An account with this e-mail already exists. Log in or reset your password."
 
@@ -17,7 +16,7 @@ TAKEN_MESSAGE = "An account with this e-mail already exists. Log in or reset you
 @cache
 def timezone_choices() -> list[tuple[str, str]]:
     """Every IANA zone name, sorted, for a <select>; built once per process."""
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name.replace("_", " ")) for name in sorted(iana_zone_names())]
 
 
 class TimezoneField(forms.ChoiceField):
@@ -84,3 +83,23 @@ class SignupForm(forms.Form):
         except services.EmailTaken:
             self.add_error("email", TAKEN_MESSAGE)
             raise
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=128,
+        help_text="Deleting removes your roadmaps, your calendar feed and everything else, at once.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: User, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("This is not your password.")
+        return password

@@ -9,4 +9,5 @@ urlpatterns = [
     path("auth/password/", api.PasswordChangeView.as_view(), name="api-password-change"),
     path("auth/password-reset/", api.PasswordResetView.as_view(), name="api-password-reset"),
     path("me/", api.MeView.as_view(), name="api-me"),
+    path("me/export/", api.MyDataView.as_view(), name="api-me-export"),
 ]

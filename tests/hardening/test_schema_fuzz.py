@@ -159,6 +159,10 @@ SPECIFIC: dict[tuple[str, str, int], Callable[[Caller, str, str], object]] = {
     ("POST", "/api/auth/password-reset/", 429): lambda call, m, p: call.repeat(
         requests_to_exceed("password_reset", "password_reset_account"), m, p, body=valid_body(m, p, call.world)
     ),
+    ("DELETE", "/api/me/", 400): lambda call, m, p: call(m, p, body={"password": "wrong-guess"}),
+    ("DELETE", "/api/me/", 429): lambda call, m, p: call.repeat(
+        requests_to_exceed("account_delete"), m, p, body={"password": "wrong-guess"}
+    ),
     ("PATCH", "/api/me/", 400): lambda call, m, p: call(m, p, body={"timezone": "Mars/Olympus_Mons"}),
     ("GET", "/api/roadmaps/", 404): lambda call, m, p: call(m, p, query={"page": 99}),
     ("POST", "/api/roadmaps/", 400): lambda call, m, p: call(
