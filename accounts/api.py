@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from accounts import personal_data, services, tokens
+from accounts import personal_data, services, tokens, verification
 from accounts.models import (
     Background,
     Profile,
@@ -20,7 +20,7 @@ from accounts.models import (
     validate_study_days,
     validate_timezone,
 )
-from accounts.throttles import PASSWORD_RESET, SIGN_IN, SIGN_UP
+from accounts.throttles import PASSWORD_RESET, SIGN_IN, SIGN_UP, VerifyAddressThrottle
 from config.exceptions import ErrorDetailSerializer
 from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Skill
@@ -193,6 +193,7 @@ class ProfileSerializer(serializers.ModelSerializer):
     background = serializers.ChoiceField(choices=Background.choices, allow_blank=True, required=False)
     timezone = serializers.CharField(max_length=64)
     next_nudge_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    email_verified = serializers.SerializerMethodField()
 
     class Meta:
         model = Profile
@@ -208,7 +209,14 @@ class ProfileSerializer(serializers.ModelSerializer):
             "known_skills",
             "background",
             "next_nudge_at",
+            "email_verified",
         ]
+
+    def get_email_verified(self, profile: Profile) -> bool:
+        # Annotated by MeView's query; a profile made on first use asks once.
+        if hasattr(profile, "email_verified"):
+            return profile.email_verified
+        return verification.is_verified(profile.user)
 
     def validate_timezone(self, value: str) -> str:
         _raise_as_drf(validate_timezone, value)
@@ -259,7 +267,11 @@ class MeView(generics.RetrieveUpdateAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def get_object(self) -> Profile:
-        queryset = Profile.objects.select_related("user").prefetch_related("known_skills")
+        queryset = (
+            Profile.objects.select_related("user")
+            .prefetch_related("known_skills")
+            .annotate(email_verified=verification.verified_address())
+        )
         return services.profile_get_or_create(self.request.user, queryset)
 
     def perform_update(self, serializer):
@@ -275,3 +287,27 @@ class MyDataView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(personal_data.personal_data_export(user=request.user))
+
+
+class VerifySerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=500)
+
+
+class VerifyEmailView(APIView):
+    """``POST /api/auth/verify/``: the key from the verification mail; the address becomes verified."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [VerifyAddressThrottle]
+
+    @extend_schema(
+        request=VerifySerializer,
+        responses={200: inline_serializer("Verified", {"email_verified": serializers.BooleanField()})},
+    )
+    def post(self, request):
+        serializer = VerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = verification.verification_confirm(key=serializer.validated_data["key"], request=request._request)
+        if user is None:
+            raise serializers.ValidationError({"key": ["This key is unknown, used or expired."]})
+        return Response({"email_verified": True})

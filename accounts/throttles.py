@@ -79,6 +79,12 @@ class RegisterAccountThrottle(AccountThrottle):
     scope = "register_account"
 
 
+class VerifyAddressThrottle(AddressThrottle):
+    """Verification keys are signed; this only stops a client from hammering the endpoint."""
+
+    scope = "verify"
+
+
 SIGN_IN = (LoginAddressThrottle, LoginAccountThrottle)
 SIGN_UP = (RegisterAddressThrottle, RegisterAccountThrottle)
 PASSWORD_RESET = (PasswordResetAddressThrottle, PasswordResetEmailThrottle)

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import personal_data, services, tokens
+from accounts import personal_data, services, tokens, verification
 from accounts.forms import AccountDeleteForm, SignupForm
 from accounts.throttles import SIGN_IN, SIGN_UP, seconds_to_wait, throttle_posts
 
@@ -100,3 +100,14 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     status = 400 if form.is_bound else 200
     return render(request, "accounts/delete_account.html", {"form": form}, status=status)
+
+
+def verify_email(request: HttpRequest, key: str) -> HttpResponse:
+    """The link of the verification mail: a button, since mail scanners follow links (GET)."""
+    if request.method == "POST":
+        user = verification.verification_confirm(key=key, request=request)
+        if user is not None:
+            messages.success(request, "Your e-mail address is confirmed.")
+            return redirect("dashboard" if request.user.is_authenticated else "login")
+        return render(request, "accounts/verify_email.html", {"invalid": True}, status=400)
+    return render(request, "accounts/verify_email.html", {})

@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/", views.ThrottledLoginView.as_view(), name="login"),
     path("logout/", views.LogoutEverywhereView.as_view(), name="logout"),
     path("settings/data/", views.my_data, name="my-data"),
+    path("verify-email/<str:key>/", views.verify_email, name="verify-email"),
     path("settings/delete/", views.delete_account, name="delete-account"),
     path(
         "password-reset/",

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "roadmaps",
+    # After accounts: our templates win over allauth's.
+    "allauth",
+    "allauth.account",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
@@ -126,6 +130,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# django-allauth: only its e-mail verification is used (accounts/verification.py);
+# sign-up, log-in and password reset stay on the existing pages and API.
+ACCOUNT_ADAPTER = "accounts.verification.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int("EMAIL_VERIFICATION_EXPIRE_DAYS", default=7)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=60))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -268,6 +281,7 @@ REST_FRAMEWORK = {
         "export": env("THROTTLE_EXPORT", default="10/hour"),
         "password_change": env("THROTTLE_PASSWORD_CHANGE", default="10/hour"),
         "account_delete": env("THROTTLE_ACCOUNT_DELETE", default="10/hour"),
+        "verify": env("THROTTLE_VERIFY", default="30/hour"),
         "password_reset": env("THROTTLE_PASSWORD_RESET", default="10/hour"),
         "password_reset_account": env("THROTTLE_PASSWORD_RESET_ACCOUNT", default="3/hour"),
     },
