@@ -187,7 +187,7 @@ class ProfileSerializer(serializers.ModelSerializer):
         source="user.name", max_length=150, required=False, allow_blank=True, validators=[validate_display_text]
     )
     study_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, max_length=7
+        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, min_length=1, max_length=7
     )
     known_skills = CatalogSlugField(many=True, queryset=Skill.objects.all(), required=False)
     background = serializers.ChoiceField(choices=Background.choices, allow_blank=True, required=False)

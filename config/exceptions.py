@@ -121,6 +121,8 @@ class ErrorResponsesSchema(AutoSchema):
             errors[401] = (ErrorDetailSerializer, "No credentials, or credentials that are not valid.")
         if "{" in self.path or self.is_paginated_list():
             errors[404] = (ErrorDetailSerializer, "No such object for this user, or no such page.")
+        if self.is_paginated_list():
+            errors[400] = (VALIDATION_ERRORS, "A query parameter the list does not know.")
         if getattr(self.view, "throttle_classes", ()):
             errors[429] = (ErrorDetailSerializer, "Too many requests; see Retry-After.")
         return errors

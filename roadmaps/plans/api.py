@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -131,7 +131,11 @@ class RoadmapCreateSerializer(serializers.Serializer):
     target_weeks = serializers.IntegerField(min_value=1, max_value=MAX_TARGET_WEEKS, required=False, allow_null=True)
     known_skills = CatalogSlugField(queryset=Skill.objects.all(), many=True, required=False)
     study_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, required=False, max_length=7
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        allow_empty=False,
+        required=False,
+        min_length=1,
+        max_length=7,
     )
     blocked_dates = serializers.ListField(child=serializers.DateField(), required=False, max_length=366)
 
@@ -160,7 +164,11 @@ class ReplanSerializer(serializers.Serializer):
     from_date = serializers.DateField(required=False)
     weekly_hours = serializers.IntegerField(min_value=MIN_WEEKLY_HOURS, max_value=MAX_WEEKLY_HOURS, required=False)
     study_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, required=False, max_length=7
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        allow_empty=False,
+        required=False,
+        min_length=1,
+        max_length=7,
     )
 
     def validate_from_date(self, value: date) -> date:
@@ -259,6 +267,16 @@ class RoadmapViewSet(
         return Response({**body, "moved_tasks": list(result.moved_task_ids)})
 
 
+# What ``PATCH /api/tasks/{id}/`` reads: the new status, required. A raw schema, since
+# drf-spectacular documents every field of a PATCH serializer as optional.
+TASK_STATUS_CHANGE = {
+    "type": "object",
+    "properties": {"status": {"type": "string", "enum": list(TaskStatus.values)}},
+    "required": ["status"],
+}
+
+
+@extend_schema_view(partial_update=extend_schema(request={"application/json": TASK_STATUS_CHANGE}))
 class TaskViewSet(LearnerContextMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     http_method_names = ["get", "patch", "head", "options"]
