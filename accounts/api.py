@@ -2,15 +2,16 @@
 
 from django.contrib.auth import SESSION_KEY, authenticate, logout, password_validation, update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from knox.models import AuthToken
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from accounts import services, tokens
+from accounts import personal_data, services, tokens, verification
 from accounts.models import (
     STUDY_DAYS_HELP,
     TIMEZONE_HELP,
@@ -22,7 +23,8 @@ from accounts.models import (
     validate_study_days,
     validate_timezone,
 )
-from accounts.throttles import PasswordResetAddressThrottle, PasswordResetEmailThrottle
+from accounts.throttles import PASSWORD_RESET, SIGN_IN, SIGN_UP, VerifyAddressThrottle
+from config.exceptions import ErrorDetailSerializer
 from roadmaps.catalog.api import CatalogSlugField
 from roadmaps.models import Skill
 
@@ -73,8 +75,7 @@ def _raise_as_drf(validator, value) -> None:
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "register"
+    throttle_classes = SIGN_UP
 
     @extend_schema(
         request=RegisterSerializer,
@@ -121,8 +122,7 @@ class TokenSerializer(serializers.Serializer):
 class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = SIGN_IN
 
     @extend_schema(
         request=TokenSerializer,
@@ -131,9 +131,10 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request, username=serializer.validated_data["email"], password=serializer.validated_data["password"]
-        )
+        # The Django request: django-axes marks it when the account is locked for this address,
+        # and its middleware then answers 429 (accounts.throttles.lockout_response).
+        credentials = serializer.validated_data
+        user = authenticate(request._request, username=credentials["email"], password=credentials["password"])
         if user is None:
             # One answer for an unknown e-mail and a wrong password.
             raise serializers.ValidationError({"non_field_errors": ["E-mail or password is wrong."]})
@@ -194,7 +195,7 @@ class PasswordResetView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [PasswordResetAddressThrottle, PasswordResetEmailThrottle]
+    throttle_classes = PASSWORD_RESET
 
     @extend_schema(request=PasswordResetSerializer, responses={202: None})
     def post(self, request):
@@ -225,6 +226,7 @@ class ProfileSerializer(serializers.ModelSerializer):
     study_days = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=7),
         allow_empty=False,
+        min_length=1,
         max_length=7,
         help_text=STUDY_DAYS_HELP + " The default for new roadmaps.",
     )
@@ -254,6 +256,9 @@ class ProfileSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Calendar feed shows one all-day event per study day instead of timed sessions.",
     )
+    email_verified = serializers.SerializerMethodField(
+        help_text="True once the learner confirmed the address (no mail but the verification goes out before)."
+    )
 
     class Meta:
         model = Profile
@@ -271,6 +276,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "next_nudge_at",
             "study_time",
             "all_day_events",
+            "email_verified",
         ]
         extra_kwargs = {
             "weekly_hours": {"help_text": WEEKLY_HOURS_HELP + " The default for new roadmaps."},
@@ -280,6 +286,12 @@ class ProfileSerializer(serializers.ModelSerializer):
             },
             "nudge_hour": {"help_text": "The hour of the weekly e-mail, 0 to 23, in the learner's time zone."},
         }
+
+    def get_email_verified(self, profile: Profile) -> bool:
+        # Annotated by MeView's query; a profile made on first use asks once.
+        if hasattr(profile, "email_verified"):
+            return profile.email_verified
+        return verification.is_verified(profile.user)
 
     def validate_timezone(self, value: str) -> str:
         _raise_as_drf(validate_timezone, value)
@@ -291,12 +303,50 @@ class ProfileSerializer(serializers.ModelSerializer):
         return days
 
 
+class AccountDeleteThrottle(UserRateThrottle):
+    scope = "account_delete"
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+
+    def validate_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError("This is not your password.")
+        return value
+
+
 class MeView(generics.RetrieveUpdateAPIView):
+    """``/api/me/``: the profile; ``DELETE`` (with the password) removes the account and all its data."""
+
     serializer_class = ProfileSerializer
-    http_method_names = ["get", "patch", "head", "options"]
+    delete_body_serializer = AccountDeleteSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    @extend_schema(
+        responses={
+            204: None,
+            429: OpenApiResponse(ErrorDetailSerializer, description="Too many requests; see Retry-After."),
+        }
+    )
+    def delete(self, request):
+        # Only the password check is limited (per learner); reading and editing the profile are not.
+        throttle = AccountDeleteThrottle()
+        if not throttle.allow_request(request, self):
+            self.throttled(request, throttle.wait())
+        serializer = AccountDeleteSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        personal_data.account_delete(user=request.user)
+        if request.session.get(SESSION_KEY):
+            logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def get_object(self) -> Profile:
-        queryset = Profile.objects.select_related("user").prefetch_related("known_skills")
+        queryset = (
+            Profile.objects.select_related("user")
+            .prefetch_related("known_skills")
+            .annotate(email_verified=verification.verified_address())
+        )
         return services.profile_get_or_create(self.request.user, queryset)
 
     def perform_update(self, serializer):
@@ -304,3 +354,35 @@ class MeView(generics.RetrieveUpdateAPIView):
         if "user" in fields:
             fields["name"] = fields.pop("user")["name"]
         services.profile_update(profile=serializer.instance, **fields)
+
+
+class MyDataView(APIView):
+    """``GET /api/me/export/``: everything stored about the learner, never a secret."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(personal_data.personal_data_export(user=request.user))
+
+
+class VerifySerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=500)
+
+
+class VerifyEmailView(APIView):
+    """``POST /api/auth/verify/``: the key from the verification mail; the address becomes verified."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [VerifyAddressThrottle]
+
+    @extend_schema(
+        request=VerifySerializer,
+        responses={200: inline_serializer("Verified", {"email_verified": serializers.BooleanField()})},
+    )
+    def post(self, request):
+        serializer = VerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = verification.verification_confirm(key=serializer.validated_data["key"], request=request._request)
+        if user is None:
+            raise serializers.ValidationError({"key": ["This key is unknown, used or expired."]})
+        return Response({"email_verified": True})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
@@ -19,13 +20,34 @@ MAX_WEEKLY_HOURS = 60
 
 
 def validate_display_text(value: str) -> None:
-    """Names are one line of text: control characters (newlines, escapes, NUL) are refused.
+    """Names are one line of plain text; they go into e-mails and pages.
 
-    Format characters such as the zero-width joiner inside emoji, or right-to-left
-    marks, are text and stay.
+    Control characters (newlines, escapes, NUL: category Cc) are refused, and so
+    are format characters (category Cf): a right-to-left override makes
+    "Mallory\u202eevil" read "Mallory live" in a mail client, and zero-width
+    characters make two names look the same. Right-to-left scripts need none of
+    them. The price: emoji joined with a zero-width joiner are refused too.
     """
     if any(unicodedata.category(character) == "Cc" for character in value):
         raise ValidationError("Control characters such as line breaks are not allowed.")
+    if any(unicodedata.category(character) == "Cf" for character in value):
+        raise ValidationError(
+            "Invisible formatting characters (such as right-to-left overrides or zero-width spaces) are not allowed."
+        )
+
+
+# In the tz database's files but not zones a learner lives in: "localtime" is the
+# server's own clock, "Factory" a placeholder, "posixrules" a template.
+NOT_ZONES = {"Factory", "localtime", "posixrules"}
+
+
+@cache
+def iana_zone_names() -> frozenset[str]:
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def validate_timezone(value: str) -> None:

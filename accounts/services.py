@@ -10,6 +10,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import verification
 from accounts.models import Profile, User
 from accounts.tokens import api_token_create, api_tokens_revoke_all
 
@@ -19,15 +20,18 @@ class EmailTaken(Exception):
 
 
 def user_register(*, email: str, password: str, name: str = "", timezone_name: str = "UTC") -> User:
-    """Create a learner with a profile, all or nothing (the API answers with a new token)."""
+    """Create a learner with a profile and an unverified address, all or nothing; then mail
+    the verification link (the first mail anyone gets from us; accounts/verification.py)."""
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, name=name)
             profile = Profile(user=user, timezone=timezone_name)
             profile.next_nudge_at = profile.choose_next_nudge_at(timezone.now())
             profile.save()
+            verification.address_record(user=user)
     except IntegrityError as error:
         raise EmailTaken(email) from error
+    verification.verification_send(user=user)
     return user
 
 

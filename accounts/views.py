@@ -1,19 +1,22 @@
 """Account pages: sign-up here; log in, log out and password reset are Django's own views."""
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import LoginView, LogoutView, PasswordResetConfirmView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.debug import sensitive_post_parameters
-from rest_framework.throttling import SimpleRateThrottle
 
-from accounts import services, tokens
-from accounts.forms import SignupForm
+from accounts import personal_data, services, tokens, verification
+from accounts.forms import AccountDeleteForm, SignupForm
+from accounts.throttles import SIGN_IN, SIGN_UP, seconds_to_wait, throttle_posts
 
 
 @sensitive_post_parameters("password")
+@throttle_posts(*SIGN_UP)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
@@ -29,27 +32,23 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form}, status=status)
 
 
-class LoginThrottle(SimpleRateThrottle):
-    """Per client address, in the same cache slot as the API's token login ("login" scope)."""
-
-    scope = "login"
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 class ThrottledLoginView(LoginView):
-    """Django's login page; password guessing gets the API's limit, not a free path."""
+    """Django's login page; password guessing gets the API's limits (per address and per
+    account), not a free path; django-axes locks an account out for an address after
+    repeated failures."""
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        if not LoginThrottle().allow_request(request, self):
+        wait = seconds_to_wait(request, SIGN_IN)
+        if wait is not None:
             form = self.get_form()
             form.is_bound = False  # show the form again without judging the answers
             context = self.get_context_data(form=form, throttled=True)
-            return self.render_to_response(context, status=429)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         return super().post(request, *args, **kwargs)
 
 
@@ -74,3 +73,43 @@ class ResetPasswordForm(SetPasswordForm):
 
 class ResetPasswordConfirmView(PasswordResetConfirmView):
     form_class = ResetPasswordForm
+
+
+DATA_FILENAME = "roadmap-planner-data.json"
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """The settings page's "Download your data": the same JSON as ``GET /api/me/export/``."""
+    data = personal_data.personal_data_export(user=request.user)
+    response = JsonResponse(data, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename="roadmap-planner-data.json"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@sensitive_post_parameters("password")
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Delete the account and all its data, once the password is confirmed."""
+    form = AccountDeleteForm(request.user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        personal_data.account_delete(user=request.user)
+        logout(request)
+        messages.success(request, "Your account and all its data are deleted.")
+        return redirect("home")
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/delete_account.html", {"form": form}, status=status)
+
+
+def verify_email(request: HttpRequest, key: str) -> HttpResponse:
+    """The link of the verification mail: a button, since mail scanners follow links (GET)."""
+    if request.method == "POST":
+        user = verification.verification_confirm(key=key, request=request)
+        if user is not None:
+            messages.success(request, "Your e-mail address is confirmed.")
+            return redirect("dashboard" if request.user.is_authenticated else "login")
+        return render(request, "accounts/verify_email.html", {"invalid": True}, status=400)
+    return render(request, "accounts/verify_email.html", {})

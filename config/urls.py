@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.throttles import SIGN_IN, throttle_posts
 from roadmaps import health
 from roadmaps.api_index import ApiIndexView
 from roadmaps.calendar import api as calendar_api
@@ -24,6 +25,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # The admin's log-in has the same limits as every other sign-in path (django-axes guards it too).
+    path("admin/login/", throttle_posts(*SIGN_IN)(admin.site.login)),
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),
     path("ping/", health.ping, name="ping"),

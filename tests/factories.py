@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
 from accounts import tokens
@@ -119,6 +120,12 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save()
             ProfileFactory(user=self, **kwargs)
+
+    @factory.post_generation
+    def email_verified(self, create, extracted, **kwargs):
+        """Verified unless ``email_verified=False``: most tests are about learners who confirmed."""
+        if create:
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=extracted is not False)
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):

@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from redis.exceptions import RedisError
 
+from accounts.verification import verified_address
 from roadmaps import jobs
 from roadmaps.calendar import ics
 from roadmaps.calendar import selectors as calendar_selectors
@@ -329,6 +330,10 @@ def requeue_stalled_exports(
     return len(ids)
 
 
+class AddressNotVerified(Exception):
+    pass
+
+
 class ExportUndeliverable(Exception):
     """The mail server refused the message for good (a 5xx reply): no retry."""
 
@@ -340,6 +345,10 @@ def export_send(*, export_id: str, now: datetime) -> bool:
     the job's retry can claim it again; anything else marks it "failed".
     """
     if not export_claim(export_id=export_id, now=now):
+        return False
+    if not CalendarExport.objects.filter(verified_address(), pk=export_id).exists():
+        # Nothing is mailed to an address its owner has not confirmed.
+        export_give_up(export_id=export_id, error=AddressNotVerified("the e-mail address is not verified"))
         return False
     try:
         message = export_message(export_id=export_id, now=now)

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Profile
+from accounts.verification import verified_address
 from roadmaps import jobs
 from roadmaps.models import NudgeDelivery, Roadmap
 from roadmaps.nudges import schedule
@@ -77,6 +78,8 @@ def due_profiles(now: datetime) -> QuerySet[Profile]:
     """Due profiles, oldest slot first, locked; rows another dispatcher holds are skipped."""
     return (
         Profile.objects.filter(next_nudge_at__lte=now)
+        # Mail goes to verified addresses only: an unverified learner is never due.
+        .filter(verified_address())
         .select_related("user")
         .only(*SCHEDULE_FIELDS, "user__is_active")
         .order_by("next_nudge_at", "pk")

@@ -7,7 +7,13 @@ from datetime import date, timedelta
 from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -269,6 +275,7 @@ class RoadmapCreateSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=7),
         allow_empty=False,
         required=False,
+        min_length=1,
         max_length=7,
         help_text=STUDY_DAYS_HELP + " Default: the profile's study_days.",
     )
@@ -448,6 +455,7 @@ class ReplanSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=7),
         allow_empty=False,
         required=False,
+        min_length=1,
         max_length=7,
         help_text=STUDY_DAYS_HELP + " Default: the roadmap's study_days.",
     )
@@ -541,6 +549,7 @@ class RoadmapViewSet(
     @action(detail=True, methods=["get"])
     def sessions(self, request, pk=None):
         roadmap = self.get_object()
+        self.query_parameters = ("from", "to")  # besides ?page=, for the strict pagination
         query = SessionRangeSerializer(data=request.query_params, context=self.get_serializer_context())
         query.is_valid(raise_exception=True)
         # All active roadmaps of the learner, so times agree with /api/today/ and the calendar.
@@ -611,6 +620,16 @@ class RoadmapViewSet(
         return self.replanned(result)
 
 
+# What ``PATCH /api/tasks/{id}/`` reads: the new status, required. A raw schema, since
+# drf-spectacular documents every field of a PATCH serializer as optional.
+TASK_STATUS_CHANGE = {
+    "type": "object",
+    "properties": {"status": {"type": "string", "enum": list(TaskStatus.values)}},
+    "required": ["status"],
+}
+
+
+@extend_schema_view(partial_update=extend_schema(request={"application/json": TASK_STATUS_CHANGE}))
 class TaskViewSet(LearnerContextMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     http_method_names = ["get", "patch", "head", "options"]

@@ -190,6 +190,7 @@ def valid_body(method: str, path: str, world: World) -> dict | None:
             "new_password": "Another-long-passphrase-7",
         },
         ("POST", "/api/auth/password-reset/"): {"email": world.owner.email},
+        ("DELETE", "/api/me/"): {"password": "a-Long-passphrase-42"},
         ("POST", "/api/roadmaps/"): {
             "role": world.role_slug,
             "track": world.track_slug,

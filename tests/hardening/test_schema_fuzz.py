@@ -170,6 +170,15 @@ SPECIFIC: dict[tuple[str, str, int], Callable[[Caller, str, str], object]] = {
     ("POST", "/api/auth/password-reset/", 429): lambda call, m, p: call.repeat(
         requests_to_exceed("password_reset", "password_reset_account"), m, p, body=valid_body(m, p, call.world)
     ),
+    ("DELETE", "/api/me/", 400): lambda call, m, p: call(m, p, body={"password": "wrong-guess"}),
+    ("DELETE", "/api/me/", 429): lambda call, m, p: call.repeat(
+        requests_to_exceed("account_delete"), m, p, body={"password": "wrong-guess"}
+    ),
+    ("POST", "/api/auth/verify/", 200): lambda call, m, p: call(m, p, body={"key": new_verification_key()}),
+    ("POST", "/api/auth/verify/", 400): lambda call, m, p: call(m, p, body={"key": "not-a-key"}),
+    ("POST", "/api/auth/verify/", 429): lambda call, m, p: call.repeat(
+        requests_to_exceed("verify"), m, p, body={"key": "not-a-key"}
+    ),
     ("PATCH", "/api/me/", 400): lambda call, m, p: call(m, p, body={"timezone": "Mars/Olympus_Mons"}),
     ("GET", "/api/roadmaps/", 404): lambda call, m, p: call(m, p, query={"page": 99}),
     ("POST", "/api/roadmaps/", 400): lambda call, m, p: call(
@@ -199,6 +208,15 @@ for _list in ("/api/roles/", "/api/tracks/", "/api/skills/"):
     SPECIFIC[("GET", _list + "{slug}/", 404)] = lambda call, m, p: call(m, p, parameters={"slug": "no-such-slug"})
 
 
+def new_verification_key() -> str:
+    from allauth.account.models import EmailConfirmationHMAC
+
+    from accounts.verification import address_record
+    from tests.factories import UserFactory
+
+    return EmailConfirmationHMAC(address_record(user=UserFactory(email_verified=False))).key
+
+
 def by_rule(call: Caller, method: str, path: str, status: int):
     if status in (200, 201, 202, 204):
         return call(method, path, body=valid_body(method, path, call.world))
@@ -210,6 +228,9 @@ def by_rule(call: Caller, method: str, path: str, status: int):
         return call(method, path, parameters=dict.fromkeys(path_parameters_for(path, call.world), MISSING_ID))
     if status == 413:
         return call(method, path, body=huge_body())
+    if status == 400 and method == "GET":
+        # Lists refuse a query parameter they do not know (config/pagination.py).
+        return call(method, path, query={"pgae": "2"})
     raise LookupError(f"no request written for {status} on {method} {path}")
 
 
@@ -257,3 +278,30 @@ def test_a_profile_with_nudges_off_matches_the_schema(world):
     assert response.status_code == 200
     assert response.json()["next_nudge_at"] is None
     call.last[0].validate_response(response, checks=CHECKS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["?page=", "?page=abc", "?page=-1", "?page=0"])
+def test_a_page_that_is_not_a_positive_number_is_a_404(api_client, query):
+    """Found by schemathesis: an empty ``?page=`` was answered as page 1."""
+    response = api_client.get(f"/api/roles/{query}")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_unknown_query_parameter_of_a_list_is_a_400_naming_it(api_client):
+    response = api_client.get("/api/roles/?pgae=2")
+
+    assert response.status_code == 400
+    assert "pgae" in response.json()
+
+
+def test_the_schema_says_what_the_service_requires():
+    """Found by schemathesis: ``PATCH /api/tasks/{id}/`` needs ``status``; study days are one or more."""
+    from tests.hardening.conftest import SCHEMA, resolve
+
+    task_body = SCHEMA["paths"]["/api/tasks/{id}/"]["patch"]["requestBody"]["content"]["application/json"]["schema"]
+    assert resolve(task_body)["required"] == ["status"]
+    for component in ("PatchedProfileRequest", "RoadmapCreateRequest", "ReplanRequest"):
+        assert SCHEMA["components"]["schemas"][component]["properties"]["study_days"]["minItems"] == 1, component
