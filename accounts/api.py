@@ -153,8 +153,15 @@ class LogoutView(APIView):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    current_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
-    new_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    current_password = serializers.CharField(
+        write_only=True, max_length=128, trim_whitespace=False, help_text="The account's password now."
+    )
+    new_password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        trim_whitespace=False,
+        help_text="At least 8 characters, not too common, not all digits, not too close to the e-mail or name.",
+    )
 
     def validate_current_password(self, value: str) -> str:
         if not self.context["user"].check_password(value):
@@ -186,7 +193,7 @@ class PasswordChangeView(APIView):
 
 
 class PasswordResetSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=254, help_text="The e-mail of the account whose password is lost.")
 
 
 class PasswordResetView(APIView):
