@@ -43,7 +43,9 @@ class SessionSerializer(serializers.Serializer):
     minutes = serializers.IntegerField(help_text="The session's length in minutes.")
     task = serializers.IntegerField(source="task_id", help_text="The id of the task studied in this session.")
     title = serializers.CharField(help_text="The task's title.")
-    status = serializers.ChoiceField(choices=TaskStatus.choices, help_text="The task's status: todo, done or skipped.")
+    status = serializers.ChoiceField(
+        choices=TaskStatus.choices, help_text="The status of the task (the session has none of its own)."
+    )
     roadmap = serializers.IntegerField(source="roadmap_id", help_text="The id of the task's roadmap.")
 
     def to_representation(self, instance):
