@@ -259,7 +259,8 @@ class ProfileSerializer(serializers.ModelSerializer):
     )
     all_day_events = serializers.BooleanField(
         required=False,
-        help_text="Calendar feed shows one all-day event per study day instead of timed sessions.",
+        help_text="Calendar style: one all-day event per study day instead of timed sessions "
+        "(stored; the feed does not read it yet).",
     )
 
     class Meta:
