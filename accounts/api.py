@@ -154,8 +154,15 @@ class LogoutView(APIView):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    current_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
-    new_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    current_password = serializers.CharField(
+        write_only=True, max_length=128, trim_whitespace=False, help_text="The account's password now."
+    )
+    new_password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        trim_whitespace=False,
+        help_text="At least 8 characters, not too common, not all digits, not too close to the e-mail or name.",
+    )
 
     def validate_current_password(self, value: str) -> str:
         if not self.context["user"].check_password(value):
@@ -187,7 +194,7 @@ class PasswordChangeView(APIView):
 
 
 class PasswordResetSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=254, help_text="The e-mail of the account whose password is lost.")
 
 
 class PasswordResetView(APIView):
@@ -254,7 +261,8 @@ class ProfileSerializer(serializers.ModelSerializer):
     )
     all_day_events = serializers.BooleanField(
         required=False,
-        help_text="Calendar feed shows one all-day event per study day instead of timed sessions.",
+        help_text="Calendar style: one all-day event per study day instead of timed sessions "
+        "(stored; the feed does not read it yet).",
     )
     email_verified = serializers.SerializerMethodField(
         help_text="True once the learner confirmed the address (no mail but the verification goes out before)."

@@ -21,15 +21,22 @@ from roadmaps.plans import selectors as plan_selectors
 
 
 class RoadmapMilestoneSerializer(serializers.ModelSerializer):
-    phase = serializers.CharField(source="phase_title")
+    phase = serializers.CharField(source="phase_title", help_text="The title of the milestone's phase.")
     evidence_url = serializers.CharField(help_text="An https:// link to what the learner made, or an empty string.")
-    optional = serializers.BooleanField()
-    status = serializers.SerializerMethodField()
-    hours_done = serializers.SerializerMethodField()
-    hours_total = serializers.SerializerMethodField()
-    start_date = serializers.SerializerMethodField()
-    due_date = serializers.SerializerMethodField()
-    completed_at = serializers.SerializerMethodField()
+    optional = serializers.BooleanField(help_text="True: the learner may leave the milestone out of the plan.")
+    status = serializers.SerializerMethodField(
+        help_text="todo, in_progress (some of it done or under way), done (every task finished, one at least done) "
+        "or skipped (every task skipped)."
+    )
+    hours_done = serializers.SerializerMethodField(help_text="Estimated hours of the milestone's done tasks.")
+    hours_total = serializers.SerializerMethodField(
+        help_text="Estimated hours of the milestone's tasks, skipped ones left out."
+    )
+    start_date = serializers.SerializerMethodField(help_text="The earliest start date of the milestone's tasks.")
+    due_date = serializers.SerializerMethodField(help_text="The due date of the milestone's last task.")
+    completed_at = serializers.SerializerMethodField(
+        help_text="When the milestone's last task was finished (ISO 8601); null until it is done."
+    )
 
     class Meta:
         model = RoadmapMilestone
@@ -51,6 +58,14 @@ class RoadmapMilestoneSerializer(serializers.ModelSerializer):
             "note",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "The milestone's id, as in /api/milestones/{id}/."},
+            "roadmap": {"help_text": "The id of the milestone's roadmap."},
+            "slug": {"help_text": "The milestone's slug in the catalog."},
+            "title": {"help_text": "The milestone's title."},
+            "kind": {"help_text": "What the milestone is about: learn, build, apply or network."},
+            "note": {"help_text": "The learner's own note on the milestone; may be empty."},
+        }
 
     def state(self, milestone: RoadmapMilestone):
         # Expects the tasks prefetched (selectors): computed once per milestone, no query.
@@ -84,7 +99,11 @@ class RoadmapMilestoneSerializer(serializers.ModelSerializer):
 
 
 class RoadmapMilestoneUpdateSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[str(status) for status in services.SETTABLE_STATUSES], required=False)
+    status = serializers.ChoiceField(
+        choices=[str(status) for status in services.SETTABLE_STATUSES],
+        required=False,
+        help_text="Sets the status of every task of the milestone at once.",
+    )
     evidence_url = serializers.CharField(
         max_length=MAX_EVIDENCE_URL_LENGTH,
         allow_blank=True,
@@ -94,7 +113,11 @@ class RoadmapMilestoneUpdateSerializer(serializers.Serializer):
         help_text="An https:// link to what the learner made; an empty string removes it. Never fetched.",
     )
     note = serializers.CharField(
-        max_length=MAX_NOTE_LENGTH, allow_blank=True, required=False, validators=[validate_note_text]
+        max_length=MAX_NOTE_LENGTH,
+        allow_blank=True,
+        required=False,
+        validators=[validate_note_text],
+        help_text=f"The learner's own note, at most {MAX_NOTE_LENGTH} characters; an empty string removes it.",
     )
 
     def validate(self, attrs):

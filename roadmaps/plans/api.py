@@ -42,15 +42,17 @@ NEXT_TASKS = 3
 
 
 class SessionSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    date = serializers.DateField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    minutes = serializers.IntegerField()
-    task = serializers.IntegerField(source="task_id")
-    title = serializers.CharField()
-    status = serializers.ChoiceField(choices=TaskStatus.choices)
-    roadmap = serializers.IntegerField(source="roadmap_id")
+    id = serializers.CharField(help_text="The session's stable id (the same in the calendar feed).")
+    date = serializers.DateField(help_text="The study day (YYYY-MM-DD), in the learner's time zone.")
+    start = serializers.DateTimeField(help_text="When the session starts (ISO 8601, with the learner's offset).")
+    end = serializers.DateTimeField(help_text="When the session ends (ISO 8601, with the learner's offset).")
+    minutes = serializers.IntegerField(help_text="The session's length in minutes.")
+    task = serializers.IntegerField(source="task_id", help_text="The id of the task studied in this session.")
+    title = serializers.CharField(help_text="The task's title.")
+    status = serializers.ChoiceField(
+        choices=TaskStatus.choices, help_text="The status of the task (the session has none of its own)."
+    )
+    roadmap = serializers.IntegerField(source="roadmap_id", help_text="The id of the task's roadmap.")
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -224,6 +226,7 @@ class RoadmapSerializer(serializers.ModelSerializer):
             "weekly_hours": {"help_text": "Hours a week the plan is built for."},
             "target_weeks": {"help_text": "The length in weeks the learner asked for; null: the track's own pace."},
             "created_at": {"help_text": "When the roadmap was created (ISO 8601)."},
+            "buffer_weeks": {"help_text": "Slack weeks after each phase (0 to 2)."},
         }
 
     @extend_schema_field(ProgressSerializer)
@@ -340,26 +343,26 @@ class RoadmapCreateSerializer(serializers.Serializer):
 
 
 class PreviewPhaseSerializer(serializers.Serializer):
-    title = serializers.CharField()
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
-    hours = serializers.FloatField()
+    title = serializers.CharField(help_text="The phase's title.")
+    start_date = serializers.DateField(help_text="The due date of the phase's first task.")
+    end_date = serializers.DateField(help_text="The due date of the phase's last task.")
+    hours = serializers.FloatField(help_text="Estimated hours of the phase's tasks.")
 
 
 class BufferSerializer(serializers.Serializer):
-    after_phase = serializers.CharField()
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    after_phase = serializers.CharField(help_text="The title of the phase the buffer week(s) follow.")
+    start_date = serializers.DateField(help_text="The buffer's first day.")
+    end_date = serializers.DateField(help_text="The buffer's last day.")
 
 
 class PreviewSerializer(serializers.Serializer):
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
-    total_hours = serializers.FloatField()
-    weekly_hours = serializers.IntegerField()
-    tasks_count = serializers.IntegerField()
-    phases = PreviewPhaseSerializer(many=True)
-    buffers = BufferSerializer(many=True)
+    start_date = serializers.DateField(help_text="The first day of the plan.")
+    end_date = serializers.DateField(help_text="The planned last day: the due date of the last task.")
+    total_hours = serializers.FloatField(help_text="Estimated hours of every planned task.")
+    weekly_hours = serializers.IntegerField(help_text="Hours a week the plan is built for.")
+    tasks_count = serializers.IntegerField(help_text="How many tasks the plan has.")
+    phases = PreviewPhaseSerializer(many=True, help_text="The plan's phases in order, with their dates and hours.")
+    buffers = BufferSerializer(many=True, help_text="The buffer weeks of the plan (none when buffer_weeks is 0).")
 
 
 PLAN_REJECTED = OpenApiResponse(
@@ -402,9 +405,11 @@ def rejection(inputs: services.PlanInputs, error: services.PlanRejected) -> Resp
 
 
 class ChangeSerializer(serializers.Serializer):
-    end_date_before = serializers.DateField()
-    end_date_after = serializers.DateField()
-    moved_tasks = serializers.ListField(child=serializers.IntegerField())
+    end_date_before = serializers.DateField(help_text="The planned last day before the re-plan.")
+    end_date_after = serializers.DateField(help_text="The planned last day after the re-plan.")
+    moved_tasks = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of the tasks whose due date the re-plan changes."
+    )
     preview = serializers.BooleanField(help_text="True: the change was computed, nothing was stored")
 
 
@@ -412,27 +417,39 @@ class ReplannedSerializer(RoadmapDetailSerializer):
     class Meta(RoadmapDetailSerializer.Meta):
         fields = [*RoadmapDetailSerializer.Meta.fields, "moved_tasks", "change"]
 
-    moved_tasks = serializers.ListField(child=serializers.IntegerField(), read_only=True)
-    change = ChangeSerializer(read_only=True)
+    moved_tasks = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True, help_text="Ids of the tasks whose due date changed."
+    )
+    change = ChangeSerializer(read_only=True, help_text="The end date before and after, and the moved tasks.")
 
 
 class CatchUpOptionSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=catchup.KINDS)
-    summary = serializers.CharField()
-    end_date = serializers.DateField()
-    weekly_hours = serializers.IntegerField()
-    dropped_milestones = serializers.ListField(child=serializers.CharField())
-    hours_saved = serializers.FloatField()
+    kind = serializers.ChoiceField(
+        choices=catchup.KINDS,
+        help_text="extend (same hours, later end), add_hours (same end, more hours a week) or "
+        "drop_optional (skip the unfinished tasks of optional milestones).",
+    )
+    summary = serializers.CharField(help_text="One sentence saying what the option does.")
+    end_date = serializers.DateField(help_text="The planned last day if the option is applied.")
+    weekly_hours = serializers.IntegerField(help_text="Hours a week the plan has if the option is applied.")
+    dropped_milestones = serializers.ListField(
+        child=serializers.CharField(), help_text="Slugs of the optional milestones the option leaves out."
+    )
+    hours_saved = serializers.FloatField(help_text="Estimated hours of the tasks the option skips (0 unless dropping).")
 
 
 class CatchUpSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["ahead", "on_track", "behind"])
-    hours_behind = serializers.FloatField()
-    options = CatchUpOptionSerializer(many=True)
+    status = serializers.ChoiceField(
+        choices=["ahead", "on_track", "behind"], help_text="The roadmap's status today, as the progress answers it."
+    )
+    hours_behind = serializers.FloatField(help_text="Hours due by today that are not done yet (0 when none).")
+    options = CatchUpOptionSerializer(many=True, help_text="The ways back onto the plan; empty unless behind.")
 
 
 class CatchUpApplySerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=catchup.KINDS)
+    kind = serializers.ChoiceField(
+        choices=catchup.KINDS, help_text="The option to apply: one of the kinds GET .../catch-up/ offers now."
+    )
 
 
 class ReplanSerializer(serializers.Serializer):
@@ -643,9 +660,11 @@ class TaskViewSet(LearnerContextMixin, mixins.RetrieveModelMixin, mixins.UpdateM
 
 
 class TodaySerializer(serializers.Serializer):
-    date = serializers.DateField()
-    sessions = SessionSerializer(many=True)
-    next_tasks = TaskSerializer(many=True)
+    date = serializers.DateField(help_text="Today, in the learner's time zone.")
+    sessions = SessionSerializer(many=True, help_text="Today's study sessions over every active roadmap, in order.")
+    next_tasks = TaskSerializer(
+        many=True, help_text=f"The next {NEXT_TASKS} unfinished tasks over every active roadmap, by due date."
+    )
 
 
 class TodayView(LearnerContextMixin, APIView):

@@ -11,14 +11,16 @@ from roadmaps.portfolio import selectors, services
 
 
 class PortfolioSerializer(serializers.Serializer):
-    public = serializers.BooleanField()
+    public = serializers.BooleanField(help_text="Whether the public progress page is on.")
     url = serializers.URLField(allow_null=True, help_text="The page's address (no login needed); null while off.")
     discoverable = serializers.BooleanField(help_text="Search engines may index the page; false by default.")
 
 
 class PortfolioUpdateSerializer(serializers.Serializer):
-    public = serializers.BooleanField()
-    discoverable = serializers.BooleanField(required=False)
+    public = serializers.BooleanField(help_text="True turns the public progress page on, false turns it off.")
+    discoverable = serializers.BooleanField(
+        required=False, help_text="Let search engines index the page; default false."
+    )
 
 
 class PortfolioView(APIView):
