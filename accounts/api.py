@@ -316,7 +316,12 @@ class AccountDeleteThrottle(UserRateThrottle):
 
 
 class AccountDeleteSerializer(serializers.Serializer):
-    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        trim_whitespace=False,
+        help_text="The account's password, asked again so that a token alone cannot delete the account.",
+    )
 
     def validate_password(self, value: str) -> str:
         if not self.context["user"].check_password(value):
@@ -373,7 +378,9 @@ class MyDataView(APIView):
 
 
 class VerifySerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=500)
+    key = serializers.CharField(
+        max_length=500, help_text="The key from the verification mail (the last part of its link)."
+    )
 
 
 class VerifyEmailView(APIView):
@@ -385,7 +392,12 @@ class VerifyEmailView(APIView):
 
     @extend_schema(
         request=VerifySerializer,
-        responses={200: inline_serializer("Verified", {"email_verified": serializers.BooleanField()})},
+        responses={
+            200: inline_serializer(
+                "Verified",
+                {"email_verified": serializers.BooleanField(help_text="Always true: the address is now verified.")},
+            )
+        },
     )
     def post(self, request):
         serializer = VerifySerializer(data=request.data)
