@@ -10,6 +10,10 @@ those added later, refuses unknown keys. Known means any declared field,
 read-only ones included: sending back a field the endpoint shows (``email``
 on the profile) stays harmless. Nested serializers are checked by their parent
 only through their own declared fields, as DRF does.
+
+Booleans are strict the same way: the API reads JSON, and a JSON boolean is
+``true`` or ``false``; DRF's lenient parsing (``0``, ``"yes"``) would accept
+bodies the schema calls invalid.
 """
 
 from __future__ import annotations
@@ -43,3 +47,13 @@ def install() -> None:
 
     setattr(to_internal_value, _MARK, True)
     serializers.Serializer.to_internal_value = to_internal_value
+    serializers.BooleanField.to_internal_value = strict_boolean
+
+
+def strict_boolean(field: serializers.BooleanField, data):
+    """A JSON boolean only: DRF would also take 0, 1, "yes", "off", ..., which the schema does not allow."""
+    if isinstance(data, bool):
+        return data
+    if data is None and field.allow_null:
+        return None
+    field.fail("invalid", input=data)

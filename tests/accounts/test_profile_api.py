@@ -140,3 +140,11 @@ def test_a_study_time_that_is_not_hh_mm_is_refused(learner_client, value):
 
     assert response.status_code == 400
     assert "study_time" in response.json()
+
+
+@pytest.mark.parametrize("value", [0, 1, "yes", "true", "off"])
+def test_a_boolean_must_be_a_json_boolean(learner_client, value):
+    response = learner_client.patch("/api/me/", {"nudges_enabled": value}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["nudges_enabled"]

@@ -51,6 +51,8 @@ TOKEN_PAGES = {
     "password-reset/<uidb64>/<token>/",
     # tests/roadmaps/portfolio/test_public_page.py
     "p/<str:token>/",
+    # tests/accounts/ (e-mail verification)
+    "verify-email/<str:key>/",
 }
 PRIVATE_PAGES = {
     "dashboard/",
@@ -65,6 +67,8 @@ PRIVATE_PAGES = {
     "calendar/rotate/",
     "calendar/revoke/",
     "settings/",
+    "settings/data/",
+    "settings/delete/",
     "portfolio/",
 }
 # Object pages: what the owner gets for each method the page accepts (any other method gets 405 from everyone).

@@ -56,7 +56,11 @@ def service(tmp_path: Path, settings):
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "AXES_FAILURE_LIMIT": "100000",
         "DEBUG": "false",
+        # The styled error pages link hashed static files: collect them, as a deployment does.
+        "STATIC_ROOT": str(tmp_path / "static"),
     }
+    collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]
+    subprocess.run(collect, cwd=servers.ROOT, env=env, check=True, timeout=600)
     log = tmp_path / "gunicorn.log"
     command = [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi:application"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]

@@ -51,7 +51,11 @@ def service_without_redis(tmp_path: Path):
         "DEBUG": "false",
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
+        # The styled error pages link hashed static files: collect them, as a deployment does.
+        "STATIC_ROOT": str(tmp_path / "static"),
     }
+    collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]
+    subprocess.run(collect, cwd=ROOT, env=env, check=True, timeout=600)
     log = tmp_path / "gunicorn.log"
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
