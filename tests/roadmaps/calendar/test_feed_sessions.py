@@ -191,3 +191,23 @@ def test_a_finished_day_is_ticked_only_when_all_its_sessions_tasks_are_finished(
     # Finished today (after the plan's first days): its sessions stay, Monday holds it alone.
     assert summaries[f"{START:%Y%m%d}"].startswith("✓ Study 120 min")
     assert summaries[f"{START + timedelta(days=1):%Y%m%d}"].startswith("Study 120 min")
+
+
+def test_a_session_keeps_its_wall_clock_time_across_a_daylight_saving_change(learner, learner_client):
+    set_profile(learner, timezone="Europe/Paris", study_time=time(7, 30))
+    plan = roadmap_with_tasks(learner, tasks=2)
+    # Summer time ends on Sunday 25 October 2026 in Paris.
+    for task, day in zip(plan.tasks, [date(2026, 10, 23), date(2026, 10, 26)], strict=True):
+        task.start_date = task.due_date = day
+        task.save()
+
+    body = Client().get(feed_path(learner_client)).content
+    calendar, events = parse(body), icalendar_events(body)
+
+    (friday,) = sessions_of(events, plan.tasks[0])
+    (monday,) = sessions_of(events, plan.tasks[1])
+    assert friday["DTSTART"].dt.time() == monday["DTSTART"].dt.time() == time(7, 30)
+    assert friday["DTSTART"].dt.utcoffset() == timedelta(hours=2)
+    assert monday["DTSTART"].dt.utcoffset() == timedelta(hours=1)
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert {component.name for component in zone.subcomponents} == {"STANDARD", "DAYLIGHT"}
