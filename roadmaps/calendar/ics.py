@@ -238,7 +238,10 @@ def session_events(
     events: list[FeedEvent] = []
     for roadmap in roadmaps:
         task_by_id = {task.id: task for task in by_roadmap[roadmap.id]}
-        in_time_order = sorted(sessions_of[roadmap.id], key=lambda s: s.start)
+        # Rows and sessions come from separate reads: a task made in between waits for the next build.
+        in_time_order = sorted(
+            (session for session in sessions_of[roadmap.id] if session.task_id in task_by_id), key=lambda s: s.start
+        )
         if options.all_day_events:
             days: dict[date, list[StudySession]] = {}
             for session in in_time_order:
