@@ -159,7 +159,9 @@ def plain_events(body: bytes) -> tuple[str, list[list[tuple]]]:
 
 def python_value(value):
     if hasattr(value, "dt"):
-        return value.dt.astimezone(UTC) if isinstance(value.dt, datetime) else value.dt
+        if isinstance(value.dt, datetime) and str(value.dt.tzinfo) == "UTC":
+            return value.dt.astimezone(UTC)
+        return value.dt  # a date, or a session's time in the learner's zone (TZID)
     if hasattr(value, "cats"):
         return list(value.cats)
     return value if isinstance(value, int) else str(value)
@@ -182,6 +184,11 @@ def floor_build(options, name: str, plain: list[list[tuple]]) -> bytes:
         for prop_name, value, params in props:
             event.add(prop_name, value, parameters={k: v for k, v in params.items() if k != "VALUE"} or None)
         cal.add_component(event)
+    # As the feed does: a VTIMEZONE for each zone of the timed events, over their years.
+    timed = [value for props in plain for name, value, _ in props if name == "DTSTART" and isinstance(value, datetime)]
+    if timed:
+        first, last = min(timed).year, max(timed).year
+        cal.add_missing_timezones(first_date=date(first, 1, 1), last_date=date(last + 1, 1, 1))
     return cal.to_ical()
 
 

@@ -2,20 +2,29 @@
 
 Two steps, kept apart so that what the feed shows can change in one place:
 
-1. The event source, ``task_events``: rows in, plain ``FeedEvent`` values out
-   (what each VEVENT shows). Today every task is an event and every milestone
-   and phase gets a marker; when events become timed study sessions, a
-   ``session_events`` with the same signature replaces it, and nothing below
-   changes.
+1. The event source, ``session_events``: rows and study sessions in, plain
+   ``FeedEvent`` values out (what each VEVENT shows). Every study session is an
+   event and every milestone and phase gets a marker. (``task_events``, one
+   all-day event per task, is the source the feed used before v1.1.)
 2. The writer, ``render_calendar``: ``FeedEvent`` values plus their stored
    ``Revision`` (SEQUENCE and when the event last changed) in, bytes out.
 
-No queries here: ``calendar_selectors`` loads the rows and
+No queries here: ``calendar_selectors`` loads the rows,
+``roadmaps.plans.sessions.study_sessions`` derives the sessions and
 ``calendar.revisions`` keeps the revisions.
 
 Choices calendar apps depend on:
-- Every task is an all-day ``VEVENT`` (Google ignores ``VTODO``), from its start
-  date to the day after its due date (``DTEND`` is exclusive for dates).
+- Every study session is a timed ``VEVENT`` (Google ignores ``VTODO``) on a
+  study day, never on a non-study or blocked day: ``DTSTART;TZID=<learner's
+  zone>`` at the session's start (the day's first session at the profile's
+  ``study_time``, the next when it ends), ``DTEND`` at its end, and a
+  ``VTIMEZONE`` per zone built from the zone database. Its UID is
+  ``session-<task uuid>-<YYYYMMDD>``; its DESCRIPTION gives the session's
+  minutes, then the task's details. A task's sessions sum to its estimate.
+- With the profile's ``all_day_events``, each study day of a roadmap is one
+  all-day event instead (``day-<roadmap id>-<YYYYMMDD>``) listing that day's
+  sessions and their minutes. Milestone and phase markers are always all-day
+  (``DTEND`` the day after: it is exclusive for dates).
 - The feed has no ``METHOD``: it is a published calendar, not an iTIP message
   (with ``METHOD`` libical's iTIP check demands an ``ORGANIZER``). Without
   ``METHOD``, RFC 5545 3.8.7.2 makes ``DTSTAMP`` the time the event's data was
@@ -23,23 +32,26 @@ Choices calendar apps depend on:
   ``LAST-MODIFIED``. This keeps the bytes of an unchanged feed identical from
   one build to the next, which is what lets the ETag be a hash of the bytes.
 - ``UID`` carries no host name (RFC 7986 5.3) and never changes once published:
-  a task's UUID, or the ``<uuid>@<host>`` it was published with before
-  (``Task.legacy_calendar_uid``). Markers take ``milestone-``/``phase-`` plus
-  the UID of their group's first task in plan order, which never changes.
+  sessions and study days as above; markers take ``milestone-``/``phase-`` plus
+  the UID of their group's first task in plan order (its UUID, or the
+  ``<uuid>@<host>`` it was published with before, ``Task.legacy_calendar_uid``),
+  which never changes.
 - ``SEQUENCE`` rises whenever anything the event shows changes (SUMMARY,
-  DTSTART, DTEND, DESCRIPTION, STATUS, categories, URL): the revisions compare
+  DTSTART, DTEND, DESCRIPTION, STATUS, categories, URL; a session's start and
+  end too, so a re-plan that moves a session raises it): the revisions compare
   a fingerprint of the ``FeedEvent``. It never goes below what was published
   before revisions were stored (``Task.calendar_revision``).
-- A finished task keeps its event, marked in the summary: ``✓`` done,
+- A finished task keeps its sessions up to the day it was finished, marked in the summary: ``✓`` done,
   ``⊘`` skipped, plus a "Done" or "Skipped" category. ``STATUS`` stays
   ``CONFIRMED``: RFC 5545 has no "completed" for events, and ``CANCELLED``
   makes Google and Outlook hide or strike out work the learner actually did.
   A marker is ticked only once every task of its group is finished.
-- The feed holds the events from 8 weeks back to 26 weeks ahead (whole weeks,
+- The feed holds the sessions from 8 weeks back to 26 weeks ahead (whole weeks,
   from the Monday of the learner's current week, so the body changes once a
-  week, not daily). Later work shows only as the milestone and phase markers,
-  one all-day event each: the feed of the heaviest learner stays well under the
-  1 MB at which Google drops subscribed feeds.
+  week, not daily); a roadmap's .ics download holds the whole plan. Later
+  work shows only as the milestone and phase markers, one all-day event each:
+  the feed of the heaviest learner stays well under the 1 MB at which Google
+  drops subscribed feeds.
 """
 
 from __future__ import annotations
@@ -47,8 +59,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, NamedTuple
 from uuid import UUID
 
 from icalendar import Calendar, Event, vDuration
@@ -57,11 +69,14 @@ from planner.milestones import DONE, SKIPPED, milestone_status
 from roadmaps.models import Roadmap
 from roadmaps.models.plans import TaskStatus, calendar_uid
 
+if TYPE_CHECKING:
+    from roadmaps.plans.sessions import StudySession
+
 # Raise when the rendering changes: it is part of every feed's inputs.
-CALENDAR_FORMAT_VERSION = 3
+CALENDAR_FORMAT_VERSION = 4
 PRODID = "-//Roadmap Planner//Learning roadmap feed//EN"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
-CALENDAR_DESCRIPTION = "Your learning roadmap: one event per task."
+CALENDAR_DESCRIPTION = "Your learning roadmap: one event per study session."
 DONE_MARK = "✓ "
 SKIPPED_MARK = "⊘ "
 STATUS_LABELS = dict(TaskStatus.choices)
@@ -128,6 +143,8 @@ class CalendarOptions:
     timezone: str
     refresh: timedelta
     window: FeedWindow | None = None
+    study_time: time = time(19, 0)
+    all_day_events: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +159,10 @@ class FeedEvent:
     categories: tuple[str, ...]
     url: str
     status: str = "CONFIRMED"
+    # A timed event (a study session) runs from ``start`` to ``end``, aware datetimes in
+    # the learner's zone; None for all-day events (first_day..last_day).
+    start: datetime | None = None
+    end: datetime | None = None
     # Not shown: the SEQUENCE published before revisions were stored, and when the
     # source rows last changed (the first DTSTAMP of an event never seen before).
     sequence_floor: int = 0
@@ -149,6 +170,9 @@ class FeedEvent:
 
     def fingerprint(self) -> str:
         shown = astuple(self)[:8]
+        if self.start is not None:
+            # Only timed events add their times: all-day fingerprints stay as published.
+            shown += (self.start.isoformat(), self.end.isoformat(), str(self.start.tzinfo))
         return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
 
 
@@ -186,6 +210,105 @@ def task_events(
             if window is None or marker.last_day >= window.first_day
         ]
     return events
+
+
+def session_events(
+    roadmaps: Sequence[Roadmap],
+    tasks: Iterable[CalendarTask],
+    sessions: Iterable[StudySession],
+    options: CalendarOptions,
+) -> list[FeedEvent]:
+    """The feed's events: the study sessions given, one marker per milestone and phase.
+
+    ``sessions`` come from ``roadmaps.plans.sessions.study_sessions`` over the
+    days to show (the window, or the whole plan). Each is a timed event at its
+    start and end in the learner's zone; with ``options.all_day_events`` each
+    study day of a roadmap is one all-day event listing that day's sessions.
+    Markers are kept from the window's first day on, however far ahead: that is
+    how later work shows. Deterministic order: roadmaps, then times.
+    """
+    by_roadmap: dict[int, list[CalendarTask]] = {roadmap.id: [] for roadmap in roadmaps}
+    for task in tasks:
+        by_roadmap[task.roadmap_id].append(task)
+    sessions_of: dict[int, list[StudySession]] = {roadmap.id: [] for roadmap in roadmaps}
+    for session in sessions:
+        if session.roadmap_id in sessions_of:
+            sessions_of[session.roadmap_id].append(session)
+    window = options.window
+    events: list[FeedEvent] = []
+    for roadmap in roadmaps:
+        task_by_id = {task.id: task for task in by_roadmap[roadmap.id]}
+        # Rows and sessions come from separate reads: a task made in between waits for the next build.
+        in_time_order = sorted(
+            (session for session in sessions_of[roadmap.id] if session.task_id in task_by_id), key=lambda s: s.start
+        )
+        if options.all_day_events:
+            days: dict[date, list[StudySession]] = {}
+            for session in in_time_order:
+                days.setdefault(session.date, []).append(session)
+            events += [
+                study_day_event(day, day_sessions, task_by_id, roadmap, options) for day, day_sessions in days.items()
+            ]
+        else:
+            events += [
+                session_event(session, task_by_id[session.task_id], roadmap, options) for session in in_time_order
+            ]
+        in_date_order = sorted(by_roadmap[roadmap.id], key=lambda t: (t.start_date, t.sequence))
+        events += [
+            marker
+            for marker in marker_events(roadmap, in_date_order, options)
+            if window is None or marker.last_day >= window.first_day
+        ]
+    return events
+
+
+def session_event(session: StudySession, task: CalendarTask, roadmap: Roadmap, options: CalendarOptions) -> FeedEvent:
+    url = f"{options.site_url}/roadmaps/{roadmap.id}/#task-{task.id}"
+    status = STATUS_LABELS.get(task.status, task.status)
+    kind = task.kind.title()
+    return FeedEvent(
+        uid=f"session-{task.uid}-{session.date:%Y%m%d}",
+        summary=finished_mark([task]) + task.title,
+        first_day=session.date,
+        last_day=session.date,
+        description=f"Study session: {session.minutes} min\n" + task_description(task, roadmap, status=status, url=url),
+        categories=(kind, status) if task.is_finished else (kind,),
+        url=url,
+        start=session.start,
+        end=session.end,
+        updated_at=task.updated_at,
+    )
+
+
+def study_day_event(
+    day: date,
+    sessions: list[StudySession],
+    task_by_id: dict[int, CalendarTask],
+    roadmap: Roadmap,
+    options: CalendarOptions,
+) -> FeedEvent:
+    """One all-day event for a roadmap's study day: its sessions, in order, with their minutes."""
+    tasks = [task_by_id[session.task_id] for session in sessions]
+    minutes = sum(session.minutes for session in sessions)
+    lines = [f"{minutes} min of study on {roadmap.role.name}:"]
+    lines += [
+        f"- {finished_mark([task])}{task.title}: {session.minutes} min"
+        f" (estimated hours: {task.estimated_minutes / 60:g})"
+        for session, task in zip(sessions, tasks, strict=True)
+    ]
+    url = f"{options.site_url}/roadmaps/{roadmap.id}/"
+    lines.append(url)
+    titles = ", ".join(dict.fromkeys(task.title for task in tasks))
+    return FeedEvent(
+        uid=f"day-{roadmap.id}-{day:%Y%m%d}",
+        summary=finished_mark(tasks) + f"Study {minutes} min: {titles}",
+        first_day=day,
+        last_day=day,
+        description="\n".join(lines),
+        categories=("Study",),
+        url=url,
+        updated_at=max(task.updated_at for task in tasks),
+    )
 
 
 def task_event(task: CalendarTask, roadmap: Roadmap, options: CalendarOptions) -> FeedEvent:
@@ -284,8 +407,16 @@ def render_calendar(
 ) -> bytes:
     """The iCalendar bytes; the same events and revisions always give the same bytes."""
     calendar = calendar_shell(name, options)
+    first, last = None, None
     for event in events:
         calendar.add_component(vevent(event, revisions[event.uid]))
+        if event.start is not None:
+            first = min(first or event.first_day, event.first_day)
+            last = max(last or event.last_day, event.last_day)
+    if first is not None:
+        # A VTIMEZONE for each TZID used, from the zone database, covering only the
+        # events' years: the rules of a century of transitions would only add bytes.
+        calendar.add_missing_timezones(first_date=date(first.year, 1, 1), last_date=date(last.year + 1, 1, 1))
     return calendar.to_ical()
 
 
@@ -314,8 +445,13 @@ def vevent(feed_event: FeedEvent, revision: Revision) -> Event:
     event = Event()
     event.add("uid", feed_event.uid)
     event.add("summary", feed_event.summary)
-    event.add("dtstart", feed_event.first_day)
-    event.add("dtend", feed_event.last_day + timedelta(days=1))  # exclusive end for all-day events
+    if feed_event.start is not None:
+        # DTSTART;TZID=<the learner's zone>: the session keeps its wall-clock time across DST.
+        event.add("dtstart", feed_event.start)
+        event.add("dtend", feed_event.end)
+    else:
+        event.add("dtstart", feed_event.first_day)
+        event.add("dtend", feed_event.last_day + timedelta(days=1))  # exclusive end for all-day events
     event.add("dtstamp", changed_at)
     event.add("last-modified", changed_at)
     event.add("sequence", revision.sequence)

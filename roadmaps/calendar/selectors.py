@@ -20,8 +20,9 @@ FEED_EXCLUDES_STATUSES = (Roadmap.Status.ARCHIVED,)
 def feed_by_token(token: str) -> CalendarFeed | None:
     """The live feed this token opens: one query, and all a 304 needs.
 
-    Besides the feed's columns it carries ``zone`` (the owner's time zone, None
-    without a profile) and ``catalog_revision``. The index finds the row by the
+    Besides the feed's columns it carries ``zone``, ``study_time`` and
+    ``all_day_events`` (the owner's profile; None without a profile) and
+    ``catalog_revision``. The index finds the row by the
     token's SHA-256, so the database never compares the secret itself; the
     final check is constant-time.
 
@@ -46,7 +47,12 @@ def feed_lookup_sql() -> tuple[str, tuple]:
     revision = CatalogRevision.objects.filter(pk=REVISION_ROW).values("number")[:1]
     query = (
         CalendarFeed.objects.filter(token_digest=DIGEST, user__is_active=True)
-        .annotate(zone=F("user__profile__timezone"), catalog_revision=Subquery(revision))
+        .annotate(
+            zone=F("user__profile__timezone"),
+            study_time=F("user__profile__study_time"),
+            all_day_events=F("user__profile__all_day_events"),
+            catalog_revision=Subquery(revision),
+        )
         .order_by()[:1]
     )
     sql, params = query.query.sql_with_params()

@@ -13,7 +13,7 @@ import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from redis.exceptions import RedisError
 
+from accounts.models import DEFAULT_STUDY_TIME
 from accounts.verification import verified_address
 from roadmaps import jobs
 from roadmaps.calendar import ics
@@ -34,6 +35,7 @@ from roadmaps.calendar import selectors as calendar_selectors
 from roadmaps.calendar.revisions import event_revisions
 from roadmaps.models import CalendarExport, CalendarFeed, Roadmap
 from roadmaps.models.calendar import digest_feed_token, new_feed_token
+from roadmaps.plans.sessions import study_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -116,15 +118,20 @@ def feed_touch(*, user_id: int) -> None:
 def calendar_options(user, *, now: datetime | None = None) -> ics.CalendarOptions:
     """The rendering's settings; with ``now``, the feed's window around the learner's today."""
     profile = getattr(user, "profile", None)
-    return options_for_zone(profile.timezone if profile else None, now=now)
+    if profile is None:
+        return options_for_profile(None, None, None, now=now)
+    return options_for_profile(profile.timezone, profile.study_time, profile.all_day_events, now=now)
 
 
 def feed_options(feed: CalendarFeed, *, now: datetime) -> ics.CalendarOptions:
-    """Options for a feed from ``calendar_selectors.feed_by_token`` (its ``zone``)."""
-    return options_for_zone(feed.zone, now=now)
+    """Options for a feed from ``calendar_selectors.feed_by_token`` (its profile's columns)."""
+    return options_for_profile(feed.zone, feed.study_time, feed.all_day_events, now=now)
 
 
-def options_for_zone(zone_name: str | None, *, now: datetime | None) -> ics.CalendarOptions:
+def options_for_profile(
+    zone_name: str | None, study_time: time | None, all_day_events: bool | None, *, now: datetime | None
+) -> ics.CalendarOptions:
+    """None for any of the profile's columns: the learner has no profile yet, its defaults hold."""
     zone_name = zone_name or settings.TIME_ZONE
     window = None
     if now is not None:
@@ -134,6 +141,8 @@ def options_for_zone(zone_name: str | None, *, now: datetime | None) -> ics.Cale
         timezone=zone_name,
         refresh=timedelta(minutes=settings.FEED_REFRESH_MINUTES),
         window=window,
+        study_time=study_time or DEFAULT_STUDY_TIME,
+        all_day_events=bool(all_day_events),
     )
 
 
@@ -171,6 +180,8 @@ def feed_inputs(*, feed: CalendarFeed, now: datetime) -> str:
         options.timezone,
         options.refresh,
         options.window.first_day,
+        options.study_time,
+        options.all_day_events,
     )
 
 
@@ -209,8 +220,10 @@ def feed_rebuild(*, feed: CalendarFeed, now: datetime) -> FeedBody:
     inputs = feed_inputs(feed=feed, now=now)
     options = feed_options(feed, now=now)
     roadmaps = calendar_selectors.roadmaps_for_feed(feed.user_id)
-    tasks = calendar_selectors.calendar_tasks([roadmap.id for roadmap in roadmaps])
-    events = ics.task_events(roadmaps, tasks, options)
+    roadmap_ids = [roadmap.id for roadmap in roadmaps]
+    tasks = calendar_selectors.calendar_tasks(roadmap_ids)
+    sessions = study_sessions(roadmap_ids, options.window.first_day, options.window.last_day)
+    events = ics.session_events(roadmaps, tasks, sessions, options)
     revisions = event_revisions(user_id=feed.user_id, events=events, now=now)
     body = ics.render_calendar(ics.calendar_name(roadmaps), events, revisions, options)
     etag = ics.body_etag(body)
@@ -272,7 +285,9 @@ def roadmap_calendar(*, roadmap: Roadmap, now: datetime, tasks=None) -> bytes:
     if tasks is None:
         tasks = calendar_selectors.calendar_tasks([roadmap.id])
     options = calendar_options(roadmap.user)
-    events = ics.task_events([roadmap], tasks, options)
+    # The whole plan: a task left open past its due date keeps filling later study days.
+    sessions = study_sessions([roadmap.id], date.min, date.max)
+    events = ics.session_events([roadmap], tasks, sessions, options)
     revisions = event_revisions(user_id=roadmap.user_id, events=events, now=now)
     return ics.render_calendar(ics.calendar_name([roadmap]), events, revisions, options)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import icalendar
 import pytest
@@ -144,13 +144,14 @@ def test_a_learner_subscribes_to_the_calendar_feed_then_rotates_and_revokes_it(p
     expect(page.get_by_text("Link copied.")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == feed_url
 
-    # The link answers a valid calendar with every task of the roadmap.
+    # The link answers a valid calendar with every task of the roadmap as timed study sessions.
     answer = page.request.get(feed_url)
     assert answer.status == 200
     assert answer.headers["content-type"].startswith("text/calendar")
     calendar = icalendar.Calendar.from_ical(answer.body())
-    summaries = {str(event["SUMMARY"]) for event in calendar.walk("VEVENT")}
-    assert {task.title for task in roadmap.tasks.all()} <= summaries
+    sessions = [event for event in calendar.walk("VEVENT") if str(event["UID"]).startswith("session-")]
+    assert {task.title for task in roadmap.tasks.all()} <= {str(event["SUMMARY"]) for event in sessions}
+    assert all(isinstance(event["DTSTART"].dt, datetime) for event in sessions)
 
     # A new link kills the old one, once the learner says yes on the page that asks.
     page.get_by_role("link", name="Make a new link").click()

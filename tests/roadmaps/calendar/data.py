@@ -30,6 +30,8 @@ class Plan:
 
     @property
     def event_count(self) -> int:
+        # One study session per task here: a task's 90 minutes fit the 120 of its first
+        # study day (10 hours over 5 days), and the next task starts the next day.
         return len(self.tasks) + self.milestone_count + self.phase_count
 
 
@@ -90,3 +92,17 @@ def vobject_events(body: bytes) -> dict[str, object]:
 def task_uid(task) -> str:
     """Tasks made since UIDs dropped the host name are published by their UUID alone."""
     return str(task.uid)
+
+
+def session_uid_prefix(task) -> str:
+    return f"session-{task.uid}-"
+
+
+def sessions_of(events: dict, task) -> list:
+    """The task's study-session events, in time order (their UIDs start with the task's UUID)."""
+    prefix = session_uid_prefix(task)
+    return sorted((e for uid, e in events.items() if uid.startswith(prefix)), key=lambda e: e["DTSTART"].dt)
+
+
+def session_minutes(event) -> int:
+    return int((event["DTEND"].dt - event["DTSTART"].dt).total_seconds() // 60)

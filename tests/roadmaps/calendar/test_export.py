@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -11,13 +11,14 @@ from django.utils import timezone
 from roadmaps.calendar import services as calendar_services
 from roadmaps.calendar.tasks import send_calendar_export
 from roadmaps.models import CalendarExport, Roadmap
+from roadmaps.plans.sessions import study_sessions
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.roadmaps.calendar.data import (
     icalendar_events,
     parse,
     roadmap_with_tasks,
-    task_uid,
+    sessions_of,
     vobject_events,
 )
 from tests.servers import free_port
@@ -56,7 +57,8 @@ def test_a_roadmap_downloads_as_an_ics_attachment_named_after_the_role(learner_c
     events, twins = icalendar_events(response.content), vobject_events(response.content)
     assert len(events) == len(twins) == plan.event_count
     for task in plan.tasks:
-        assert twins[task_uid(task)].dtend.value == task.due_date + timedelta(days=1)
+        (session,) = sessions_of(events, task)  # 90 minutes fit a study day
+        assert twins[str(session["UID"])].dtend.value == session["DTSTART"].dt + timedelta(minutes=90)
 
 
 def test_a_download_holds_only_that_roadmap(learner, learner_client, plan):
@@ -64,7 +66,8 @@ def test_a_download_holds_only_that_roadmap(learner, learner_client, plan):
 
     events = icalendar_events(learner_client.get(download_url(plan.roadmap)).content)
 
-    assert not {task_uid(task) for task in other.tasks} & set(events)
+    assert all(sessions_of(events, task) for task in plan.tasks)
+    assert not [task for task in other.tasks if sessions_of(events, task)]
 
 
 def test_an_archived_roadmap_can_still_be_downloaded(learner, learner_client):
@@ -94,19 +97,24 @@ def test_a_client_asking_for_text_calendar_gets_the_download(learner_client, pla
 
 
 @pytest.mark.parametrize("task_count", [1, 50])
-def test_a_download_takes_six_queries_whatever_the_number_of_tasks(
+def test_a_download_takes_eight_queries_whatever_the_number_of_tasks(
     learner, learner_client, task_count, django_assert_num_queries
 ):
     plan = roadmap_with_tasks(learner, tasks=task_count)
 
-    # API token, roadmap with role and profile, tasks, skills, stored revisions, new revisions
-    with django_assert_num_queries(6):
+    # API token, roadmap with role and profile, tasks, skills, the study sessions' two
+    # (roadmap with profile, its tasks), stored revisions, new revisions
+    with django_assert_num_queries(8):
         response = learner_client.get(download_url(plan.roadmap))
     # The second time every event's revision is known: nothing is written.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         again = learner_client.get(download_url(plan.roadmap))
 
-    assert len(icalendar_events(response.content)) == plan.event_count
+    # The whole plan, however far it runs: every session and every marker.
+    sessions = study_sessions([plan.roadmap.id], date.min, date.max)
+    events = icalendar_events(response.content)
+    assert len(events) == len(sessions) + plan.milestone_count + plan.phase_count
+    assert all(sessions_of(events, task) for task in plan.tasks)
     assert again.content == response.content
 
 

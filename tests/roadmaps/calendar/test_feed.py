@@ -15,6 +15,7 @@ from roadmaps.calendar import api as calendar_api
 from roadmaps.calendar import services as calendar_services
 from roadmaps.models import CalendarFeed, Roadmap, Skill
 from roadmaps.plans import services
+from roadmaps.plans.sessions import study_sessions
 from tests.factories import UserFactory
 from tests.roadmaps.calendar.data import (
     START,
@@ -22,6 +23,8 @@ from tests.roadmaps.calendar.data import (
     parse,
     path_of,
     roadmap_with_tasks,
+    session_minutes,
+    sessions_of,
     task_uid,
     vobject_events,
 )
@@ -246,30 +249,35 @@ def test_only_get_and_head_are_allowed_on_the_feed(feed):
 
 
 @pytest.mark.parametrize("task_count", [1, 50])
-def test_the_first_build_takes_seven_queries_whatever_the_number_of_tasks(
+def test_the_first_build_takes_nine_queries_whatever_the_number_of_tasks(
     learner, learner_client, task_count, django_assert_num_queries
 ):
     plan = roadmap_with_tasks(learner, tasks=task_count)
     feed = feed_path(learner_client)
 
-    # token lookup, roadmaps with roles, tasks, skills, stored revisions,
-    # new revisions (one bulk insert), the feed's validators
-    with django_assert_num_queries(7):
+    # token lookup, roadmaps with roles, tasks, skills, the study sessions' two
+    # (roadmaps with profiles, their tasks), stored revisions, new revisions
+    # (one bulk insert), the feed's validators
+    with django_assert_num_queries(9):
         response = Client().get(feed)
 
-    assert len(icalendar_events(response.content)) == plan.event_count
+    events = icalendar_events(response.content)
+    # 50 tasks starting a day apart overflow 120 minutes a day: some spread over several sessions.
+    sessions = study_sessions([plan.roadmap.id], date.min, date.max)
+    assert len(events) == len(sessions) + plan.milestone_count + plan.phase_count
+    assert all(sessions_of(events, task) for task in plan.tasks)
 
 
 def test_the_feed_takes_the_same_queries_for_one_or_many_roadmaps(learner, learner_client, django_assert_num_queries):
     roadmap_with_tasks(learner, tasks=2)
     feed = feed_path(learner_client)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         Client().get(feed)
 
     for slug in ("data-scientist", "mlops-engineer", "ai-product-manager"):
         roadmap_with_tasks(learner, tasks=3, role_slug=slug)
     calendar_services.feed_touch(user_id=learner.id)  # what every plan service does
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         response = Client().get(feed)
 
     # 2 tasks and their 2 markers, then 3 roadmaps of 3 tasks and 3 markers each
@@ -318,28 +326,39 @@ def test_lines_end_with_crlf_and_are_folded_at_75_octets(learner, learner_client
     assert any(line.startswith(b" ") for line in lines)  # the long note was folded
 
 
-def test_each_task_is_an_all_day_event_ending_the_day_after_it_is_due(plan, feed):
+def test_each_task_is_a_timed_study_session_at_the_study_time_on_a_study_day(plan, feed):
     body = Client().get(feed).content
     events, twins = icalendar_events(body), vobject_events(body)
 
     assert len(events) == len(twins) == plan.event_count
     for task in plan.tasks:
-        event, twin = events[task_uid(task)], twins[task_uid(task)]
-        assert event["DTSTART"].dt == twin.dtstart.value == task.start_date
-        assert type(event["DTSTART"].dt) is date
-        assert event["DTSTART"].params.get("VALUE") == "DATE"
-        assert event["DTEND"].dt == twin.dtend.value == task.due_date + timedelta(days=1)
+        (event,) = sessions_of(events, task)  # 90 minutes fit its first study day
+        twin = twins[str(event["UID"])]
+        start = event["DTSTART"].dt
+        assert str(event["UID"]) == f"session-{task.uid}-{start:%Y%m%d}"
+        assert start == twin.dtstart.value
+        assert start.date() >= task.start_date
+        assert start.isoweekday() in plan.roadmap.study_days  # task 6 starts on a Saturday: its session is Monday's
+        assert start.time() == time(19, 0)  # the default study_time, first session of its day
+        # The learner's zone is UTC (no profile change): icalendar writes UTC times with Z, no TZID.
+        assert start.utcoffset() == timedelta(0)
+        assert b"DTSTART:" + f"{start:%Y%m%dT%H%M%S}Z".encode() in body
+        assert event["DTEND"].dt == twin.dtend.value == start + timedelta(minutes=90)
         assert str(event["SUMMARY"]) == twin.summary.value == task.title
-        assert int(event["SEQUENCE"]) == int(twin.sequence.value) == task.calendar_revision
+        assert int(event["SEQUENCE"]) == int(twin.sequence.value) == 0  # a new event
         assert event["DTSTAMP"].dt.tzinfo is not None
         assert event["LAST-MODIFIED"].dt == task.updated_at.replace(microsecond=0)
+    saturday_task = plan.tasks[5]
+    assert saturday_task.start_date.isoweekday() == 6
+    assert sessions_of(events, saturday_task)[0]["DTSTART"].dt.date() == saturday_task.start_date + timedelta(days=2)
 
 
-def test_the_description_holds_milestone_hours_skills_and_a_link(plan, feed):
+def test_the_description_holds_the_session_s_minutes_milestone_hours_skills_and_a_link(plan, feed):
     task = plan.tasks[0]
-    twin = vobject_events(Client().get(feed).content)[task_uid(task)]
+    twin = vobject_events(Client().get(feed).content)[f"session-{task.uid}-{task.start_date:%Y%m%d}"]
     description = twin.description.value
 
+    assert description.startswith("Study session: 90 min\n")
     assert f"Milestone: {task.milestone_title}" in description
     assert "Estimated hours: 1.5" in description
     assert "Skills: Python, SQL" in description
@@ -363,7 +382,8 @@ def test_a_curator_renaming_a_skill_in_the_admin_reaches_the_feed_with_a_new_eta
     after = Client().get(feed, HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200
     assert after["ETag"] != before["ETag"]
-    twin = vobject_events(after.content)[task_uid(plan.tasks[0])]
+    task = plan.tasks[0]
+    twin = vobject_events(after.content)[f"session-{task.uid}-{task.start_date:%Y%m%d}"]
     assert "Skills: Python, Structured Query Language" in twin.description.value
 
 
@@ -390,11 +410,15 @@ def test_finished_tasks_stay_marked_done(plan, feed):
     body = Client().get(feed).content
     events, twins = icalendar_events(body), vobject_events(body)
 
-    assert str(events[task_uid(done)]["SUMMARY"]) == f"✓ {done.title}"
-    assert twins[task_uid(done)].summary.value == f"✓ {done.title}"
-    assert "Done" in events[task_uid(done)].categories
-    assert "Skipped" in events[task_uid(skipped)].categories
-    assert str(events[task_uid(todo)]["SUMMARY"]) == todo.title
+    (done_session,) = sessions_of(events, done)
+    (skipped_session,) = sessions_of(events, skipped)
+    (todo_session,) = sessions_of(events, todo)
+    assert str(done_session["SUMMARY"]) == f"✓ {done.title}"
+    assert twins[str(done_session["UID"])].summary.value == f"✓ {done.title}"
+    assert str(skipped_session["SUMMARY"]) == f"⊘ {skipped.title}"
+    assert "Done" in done_session.categories
+    assert "Skipped" in skipped_session.categories
+    assert str(todo_session["SUMMARY"]) == todo.title
     # Both tasks of milestone 1 are finished: its marker is ticked as well.
     assert "✓ Milestone due: Milestone 1" in {str(e["SUMMARY"]) for e in events.values()}
 
@@ -410,7 +434,12 @@ def test_the_feed_holds_all_the_learner_s_roadmaps_and_nobody_else_s(learner, le
     calendar, events = parse(body), icalendar_events(body)
 
     assert len(events) == sum(plan.event_count for plan in mine)
-    assert not {task_uid(task) for task in theirs.tasks} & set(events)
+    assert not [task for task in theirs.tasks if sessions_of(events, task)]
+    assert not [
+        uid
+        for uid in events
+        if uid.startswith(("milestone-", "phase-")) and uid.endswith(tuple(task_uid(task) for task in theirs.tasks))
+    ]
     assert calendar["X-WR-CALNAME"] == "Roadmap: Ml Engineer, Data Scientist"
 
 
@@ -422,8 +451,8 @@ def test_a_deleted_roadmap_disappears_from_the_feed(learner, learner_client):
     services.roadmap_delete(roadmap=deleted.roadmap)
     events = icalendar_events(Client().get(feed).content)
 
-    assert set(events) >= {task_uid(task) for task in kept.tasks}
-    assert not {task_uid(task) for task in deleted.tasks} & set(events)
+    assert all(sessions_of(events, task) for task in kept.tasks)
+    assert not [task for task in deleted.tasks if sessions_of(events, task)]
 
 
 def test_an_archived_roadmap_leaves_the_feed(learner, learner_client):
@@ -431,7 +460,7 @@ def test_an_archived_roadmap_leaves_the_feed(learner, learner_client):
 
     events = icalendar_events(Client().get(feed_path(learner_client)).content)
 
-    assert not {task_uid(task) for task in archived.tasks} & set(events)
+    assert not [task for task in archived.tasks if sessions_of(events, task)]
 
 
 def test_uids_carry_no_host_and_survive_a_change_of_site_url(learner, learner_client, settings):
@@ -443,7 +472,7 @@ def test_uids_carry_no_host_and_survive_a_change_of_site_url(learner, learner_cl
     settings.SITE_URL = "https://calendar.example.net"
     after = icalendar_events(Client().get(feed).content)
 
-    assert str(plan.tasks[0].uid) in before
+    assert f"session-{plan.tasks[0].uid}-{plan.tasks[0].start_date:%Y%m%d}" in before
     assert set(before) == set(after)
     assert not any("@" in uid or "example" in uid for uid in after)
 
@@ -458,7 +487,7 @@ def test_an_empty_feed_is_still_a_valid_calendar(learner_client):
 # --- Re-planning -----------------------------------------------------------------------
 
 
-def test_replanning_moves_events_in_place_with_a_higher_sequence(learner, learner_client):
+def test_replanning_moves_sessions_and_markers_with_the_sequence_of_markers_raised(learner, learner_client):
     from tests.factories import RoleFactory, SkillFactory, make_track
 
     skill = SkillFactory(slug="python")
@@ -481,18 +510,27 @@ def test_replanning_moves_events_in_place_with_a_higher_sequence(learner, learne
     feed = feed_path(learner_client)
     before = Client().get(feed)
 
-    result = services.roadmap_replan(roadmap=roadmap, from_date=START + timedelta(weeks=3), now=timezone.now())
+    from_date = START + timedelta(weeks=3)
+    result = services.roadmap_replan(roadmap=roadmap, from_date=from_date, now=timezone.now())
     after = Client().get(feed, HTTP_IF_NONE_MATCH=before.headers["ETag"])
 
     assert result.moved_task_ids
     assert after.status_code == 200
     old, new = vobject_events(before.content), vobject_events(after.content)
-    assert set(old) == set(new)  # same UIDs: clients update, never duplicate
-    moved = {task_uid(task) for task in roadmap.tasks.filter(id__in=result.moved_task_ids)}
-    for uid in moved:
-        assert int(new[uid].sequence.value) > int(old[uid].sequence.value)
-        assert new[uid].dtstart.value >= START + timedelta(weeks=3)
     assert icalendar_events(after.content).keys() == new.keys()
+    markers = {uid for uid in old if uid.startswith(("milestone-", "phase-"))}
+    assert markers == {uid for uid in new if uid.startswith(("milestone-", "phase-"))}  # clients update them
+    assert all(int(new[uid].sequence.value) > int(old[uid].sequence.value) for uid in markers)
+    parsed = icalendar_events(after.content)
+    for task in roadmap.tasks.filter(id__in=result.moved_task_ids):
+        sessions = sessions_of(parsed, task)
+        # A session on another day is another event: the old day's one leaves the calendar.
+        assert sessions and all(event["DTSTART"].dt.date() >= from_date for event in sessions)
+        assert sum(session_minutes(event) for event in sessions) == task.estimated_minutes
+    # A session kept on its day keeps its UID; any that moved in time has a higher SEQUENCE.
+    for uid in set(old) & set(new) - markers:
+        if (old[uid].dtstart.value, old[uid].dtend.value) != (new[uid].dtstart.value, new[uid].dtend.value):
+            assert int(new[uid].sequence.value) > int(old[uid].sequence.value)
 
 
 def test_a_marker_is_ticked_only_once_every_task_of_its_group_is_finished(plan, feed):

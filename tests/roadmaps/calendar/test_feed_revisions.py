@@ -13,7 +13,7 @@ from django.test import Client
 from roadmaps.calendar import services as calendar_services
 from roadmaps.models import Skill, Task
 from roadmaps.plans import services
-from tests.roadmaps.calendar.data import icalendar_events, path_of, roadmap_with_tasks, task_uid
+from tests.roadmaps.calendar.data import icalendar_events, path_of, roadmap_with_tasks, sessions_of, task_uid
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,12 @@ def events_of(feed: str) -> dict:
     return icalendar_events(Client().get(feed).content)
 
 
+def session(events: dict, task):
+    """The task's one study session (90 minutes fit its first study day)."""
+    (event,) = sessions_of(events, task)
+    return event
+
+
 def milestone_uid(plan, index: int) -> str:
     return f"milestone-{task_uid(plan.tasks[2 * index])}"
 
@@ -54,12 +60,13 @@ def test_ticking_a_task_raises_its_sequence_and_dtstamp_and_nothing_else_s(plan,
     services.task_mark(task=plan.tasks[0], status="done", now=LATER)
     after = events_of(feed)
 
-    ticked = task_uid(plan.tasks[0])
-    assert int(after[ticked]["SEQUENCE"]) == int(before[ticked]["SEQUENCE"]) + 1
-    assert after[ticked]["DTSTAMP"].dt == after[ticked]["LAST-MODIFIED"].dt == LATER
-    untouched = task_uid(plan.tasks[4])
-    assert after[untouched]["SEQUENCE"] == before[untouched]["SEQUENCE"]
-    assert after[untouched]["DTSTAMP"].dt == before[untouched]["DTSTAMP"].dt
+    ticked_before, ticked = session(before, plan.tasks[0]), session(after, plan.tasks[0])
+    assert ticked["UID"] == ticked_before["UID"]
+    assert int(ticked["SEQUENCE"]) == int(ticked_before["SEQUENCE"]) + 1
+    assert ticked["DTSTAMP"].dt == ticked["LAST-MODIFIED"].dt == LATER
+    untouched_before, untouched = session(before, plan.tasks[4]), session(after, plan.tasks[4])
+    assert untouched["SEQUENCE"] == untouched_before["SEQUENCE"]
+    assert untouched["DTSTAMP"].dt == untouched_before["DTSTAMP"].dt
 
 
 def test_a_milestone_marker_s_sequence_rises_with_each_tick_of_its_tasks(plan, feed):
@@ -92,8 +99,8 @@ def test_done_and_skipped_tasks_carry_different_marks(plan, feed):
 
     events = events_of(feed)
 
-    assert str(events[task_uid(done)]["SUMMARY"]) == f"✓ {done.title}"
-    assert str(events[task_uid(skipped)]["SUMMARY"]) == f"⊘ {skipped.title}"
+    assert str(session(events, done)["SUMMARY"]) == f"✓ {done.title}"
+    assert str(session(events, skipped)["SUMMARY"]) == f"⊘ {skipped.title}"
 
 
 def test_a_milestone_whose_tasks_were_all_skipped_carries_the_skipped_mark(plan, feed):
@@ -106,10 +113,10 @@ def test_a_milestone_whose_tasks_were_all_skipped_carries_the_skipped_mark(plan,
 def test_reopening_a_task_raises_the_sequence_again(plan, feed):
     task = plan.tasks[0]
     services.task_mark(task=task, status="done", now=NOW)
-    done = events_of(feed)[task_uid(task)]
+    done = session(events_of(feed), task)
 
     services.task_mark(task=task, status="todo", now=NOW)
-    reopened = events_of(feed)[task_uid(task)]
+    reopened = session(events_of(feed), task)
 
     assert int(reopened["SEQUENCE"]) == int(done["SEQUENCE"]) + 1
     assert str(reopened["SUMMARY"]) == task.title
@@ -126,7 +133,7 @@ def test_a_curator_renaming_a_skill_raises_the_sequence_of_the_events_that_show_
     catalog_changed()
     after = events_of(feed)
 
-    uid = task_uid(plan.tasks[0])
+    uid = str(session(after, plan.tasks[0])["UID"])
     assert "Structured Query Language" in str(after[uid]["DESCRIPTION"])
     assert int(after[uid]["SEQUENCE"]) == int(before[uid]["SEQUENCE"]) + 1
 
@@ -142,7 +149,7 @@ def test_a_fetch_that_changes_nothing_keeps_every_sequence_and_dtstamp(plan, fee
     assert Client().get(feed).content == first
 
 
-def test_a_sequence_published_before_revisions_were_stored_never_goes_down(plan, feed):
+def test_a_marker_s_sequence_published_before_revisions_were_stored_never_goes_down(plan, feed):
     task = plan.tasks[0]
     Task.objects.filter(pk=task.pk).update(calendar_revision=5)  # as a re-plan before this release left it
     calendar_services.feed_touch(user_id=plan.roadmap.user_id)
@@ -151,8 +158,11 @@ def test_a_sequence_published_before_revisions_were_stored_never_goes_down(plan,
     services.task_mark(task=task, status="done", now=NOW)
     ticked = events_of(feed)
 
-    assert int(first[task_uid(task)]["SEQUENCE"]) == 5
-    assert int(ticked[task_uid(task)]["SEQUENCE"]) == 6
+    marker = milestone_uid(plan, 0)
+    assert int(first[marker]["SEQUENCE"]) == 5
+    assert int(ticked[marker]["SEQUENCE"]) == 6
+    # Sessions are events first published now: they start at 0 whatever the task's old revision.
+    assert int(session(first, task)["SEQUENCE"]) == 0
 
 
 def test_the_migration_keeps_the_uids_already_published_with_the_host(learner, settings):
@@ -167,7 +177,9 @@ def test_the_migration_keeps_the_uids_already_published_with_the_host(learner, s
     events = icalendar_events(Client().get(path_of(calendar_services.feed_urls(feed)["feed_url"])).content)
 
     first = old.tasks[0]
-    assert f"{first.uid}@planner.example.org" in events
+    # The markers' UIDs were published with the host and keep it; sessions are new events, with none.
     assert f"milestone-{first.uid}@planner.example.org" in events
-    assert str(new.tasks[0].uid) in events
+    assert f"phase-{first.uid}@planner.example.org" in events
+    assert f"milestone-{new.tasks[0].uid}" in events
+    assert all("@" not in str(session(events, task)["UID"]) for task in old.tasks + new.tasks)
     assert not any(uid.endswith("example.net") for uid in events)

@@ -13,7 +13,7 @@ from roadmaps.calendar import services as calendar_services
 from roadmaps.models import CalendarFeed, Roadmap
 from roadmaps.plans import services
 from tests.factories import UserFactory
-from tests.roadmaps.calendar.data import START, icalendar_events, path_of, roadmap_with_tasks, task_uid
+from tests.roadmaps.calendar.data import START, icalendar_events, path_of, roadmap_with_tasks, sessions_of, task_uid
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +63,9 @@ def test_a_change_invalidates_exactly_its_learner_s_body(learner, plan, feed, dj
 
     services.task_mark(task=plan.tasks[0], status="done", now=NOW)
 
-    # Rebuilt: token, roadmaps, tasks, skills, revisions, raised revisions, validators.
-    with django_assert_num_queries(7):
+    # Rebuilt: token, roadmaps, tasks, skills, study sessions (roadmaps with profiles,
+    # their tasks), revisions, raised revisions, validators.
+    with django_assert_num_queries(9):
         after = Client().get(feed)
     with django_assert_num_queries(1):
         other_after = Client().get(other_feed)
@@ -160,7 +161,8 @@ def test_a_tick_while_the_cache_is_down_still_reaches_the_feed(plan, feed, setti
     after = Client().get(feed, HTTP_IF_NONE_MATCH=before.headers["ETag"])
 
     assert after.status_code == 200
-    assert str(icalendar_events(after.content)[task_uid(plan.tasks[0])]["SUMMARY"]).startswith("✓ ")
+    (ticked,) = sessions_of(icalendar_events(after.content), plan.tasks[0])
+    assert str(ticked["SUMMARY"]).startswith("✓ ")
 
 
 # --- Compression ------------------------------------------------------------------------
@@ -200,26 +202,27 @@ def test_a_weak_comparison_of_if_none_match_matches(feed):
 # --- The window -------------------------------------------------------------------------
 
 
-def test_the_feed_holds_tasks_from_eight_weeks_back_to_twenty_six_weeks_ahead(learner):
+def test_the_feed_holds_sessions_from_eight_weeks_back_to_twenty_six_weeks_ahead(learner):
     plan = roadmap_with_tasks(learner, tasks=4, per_milestone=4)
     # The window runs from the Monday 8 weeks before this week's to the Sunday 26 weeks after it.
+    # Each task's 90 minutes are one session on its start day (a weekday, 120 minutes a day).
     monday = NOW.date() - timedelta(days=NOW.date().weekday())
     too_old, oldest, newest, too_late = plan.tasks
-    for task, start, end in [
-        (too_old, monday - timedelta(weeks=8, days=3), monday - timedelta(weeks=8, days=1)),
-        (oldest, monday - timedelta(weeks=8, days=1), monday - timedelta(weeks=8)),
-        (newest, monday + timedelta(weeks=26, days=6), monday + timedelta(weeks=27)),
-        (too_late, monday + timedelta(weeks=27), monday + timedelta(weeks=27, days=2)),
+    for task, start in [
+        (too_old, monday - timedelta(weeks=8, days=3)),  # the Friday before the window
+        (oldest, monday - timedelta(weeks=8)),  # the window's first day
+        (newest, monday + timedelta(weeks=26, days=4)),  # its last study day (a Friday)
+        (too_late, monday + timedelta(weeks=27)),  # the Monday after it
     ]:
-        task.start_date, task.due_date = start, end
+        task.start_date, task.due_date = start, start
         task.save()
 
     events = icalendar_events(Client().get(feed_of(learner)).content)
 
-    assert task_uid(oldest) in events
-    assert task_uid(newest) in events
-    assert task_uid(too_old) not in events
-    assert task_uid(too_late) not in events
+    assert [e["DTSTART"].dt.date() for e in sessions_of(events, oldest)] == [oldest.start_date]
+    assert [e["DTSTART"].dt.date() for e in sessions_of(events, newest)] == [newest.start_date]
+    assert sessions_of(events, too_old) == []
+    assert sessions_of(events, too_late) == []
     # Later work still shows, as its milestone's marker (one all-day event).
     marker = events[f"milestone-{task_uid(too_old)}"]
     assert marker["DTSTART"].dt == too_late.due_date

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -52,6 +52,11 @@ def test_the_four_largest_catalog_tracks_at_low_hours_stay_under_one_megabyte(le
         compressed = Client().get(path, HTTP_ACCEPT_ENCODING="gzip").content
 
     assert learner.roadmaps.count() == 4
-    assert len(icalendar_events(body)) > 100  # the window is full of work, not empty
+    events = icalendar_events(body)
+    sessions = [event for uid, event in events.items() if uid.startswith("session-")]
+    assert len(sessions) > 100  # the window is full of study sessions, not empty
+    # Every session inside the window: 8 weeks back to the Sunday 26 weeks after this week's Monday.
+    assert max(event["DTSTART"].dt.date() for event in sessions) <= date(2027, 5, 30)
+    # Measured: 554,081 bytes, 812 events of which 746 sessions (gzip: 21,564 bytes).
     assert len(body) < GOOGLE_LIMIT
     assert len(compressed) < len(body) / 5
