@@ -244,3 +244,29 @@ def test_another_learner_s_roadmap_pages_are_404(roadmap):
         body = {"weekly_hours": "9", "study_days": ["1"], "kind": "extend"}
         assert stranger.post(f"/roadmaps/{roadmap.id}/{path}", body).status_code == 404
     assert dates(roadmap) == before
+
+
+def test_a_pace_too_slow_for_the_planner_offers_the_fewest_hours_that_fit(page, learner_client, roadmap):
+    Task.objects.filter(roadmap=roadmap).update(estimated_minutes=200 * 60)
+    before = dates(roadmap)
+
+    response = page.get(f"/roadmaps/{roadmap.id}/pace/", {"weekly_hours": "1", "study_days": ["1", "3"]})
+
+    assert response.status_code == 400
+    assert "more than 10 years" in response.context["form"].errors["weekly_hours"][0]
+    [fix] = response.context["fixes"]
+    hours = int(fix["query"].split("&")[0].removeprefix("weekly_hours="))
+    assert fix["label"] == f"Use {hours} hours a week"
+    fits = learner_client.post(
+        f"/api/roadmaps/{roadmap.id}/replan/",
+        {"preview": True, "weekly_hours": hours, "study_days": [1, 3]},
+        format="json",
+    )
+    one_less = learner_client.post(
+        f"/api/roadmaps/{roadmap.id}/replan/",
+        {"preview": True, "weekly_hours": hours - 1, "study_days": [1, 3]},
+        format="json",
+    )
+    assert (fits.status_code, one_less.status_code) == (200, 400)
+    assert page.get(f"/roadmaps/{roadmap.id}/pace/?{fix['query']}").status_code == 200
+    assert dates(roadmap) == before
