@@ -96,6 +96,7 @@ def people(site, catalog):
     first = roadmap.tasks.order_by("sequence").first()
     first.status = "done"
     first.save(update_fields=["status"])
+    roadmap_for(learner, weeks_ago=-1)  # a second roadmap, starting next week: the switcher shows
     calendar_services.feed_get_or_create(user=learner)
     newcomer = UserFactory(email="new@example.com", name="Grace")
     return {"learner": learner, "newcomer": newcomer, "roadmap": roadmap}
