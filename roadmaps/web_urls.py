@@ -4,7 +4,7 @@ from django.urls import path
 
 from roadmaps.calendar import views as calendar_page
 from roadmaps.milestones import views as milestone_page
-from roadmaps.plans.views import dashboard, onboarding, takeaway
+from roadmaps.plans.views import changes, dashboard, onboarding, takeaway
 from roadmaps.plans.views import roadmap as roadmap_page
 from roadmaps.portfolio import views as portfolio_page
 from roadmaps.web import home, settings_page
@@ -20,7 +20,9 @@ urlpatterns = [
     path("start/create/", onboarding.create, name="onboarding-create"),
     path("roadmaps/<int:pk>/", roadmap_page.roadmap_page, name="roadmap-page"),
     path("roadmaps/<int:pk>/dashboard/", dashboard.dashboard, name="roadmap-dashboard"),
-    path("roadmaps/<int:pk>/replan/", roadmap_page.replan, name="roadmap-replan-page"),
+    path("roadmaps/<int:pk>/replan/", changes.replan_page, name="roadmap-replan-page"),
+    path("roadmaps/<int:pk>/pace/", changes.pace_page, name="roadmap-pace-page"),
+    path("roadmaps/<int:pk>/catch-up/", changes.catchup_page, name="roadmap-catchup-page"),
     path("roadmaps/<int:pk>/export/", roadmap_page.export, name="roadmap-export-page"),
     path("roadmaps/<int:pk>/delete/", roadmap_page.delete, name="roadmap-delete-page"),
     path("roadmaps/<int:pk>/print/", takeaway.print_page, name="roadmap-print-page"),

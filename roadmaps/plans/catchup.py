@@ -26,6 +26,7 @@ from roadmaps.calendar import services as calendar_services
 from roadmaps.models import Roadmap, Task
 from roadmaps.models.plans import FINISHED_STATUSES, TaskStatus
 from roadmaps.plans import planning, selectors, services
+from roadmaps.plans.changes import ChangePreview
 
 MAX_WEEKLY_HOURS = 60
 KINDS = ("extend", "add_hours", "drop_optional")
@@ -64,14 +65,18 @@ def catch_up_options(roadmap: Roadmap, *, today: date, zone) -> CatchUp:
     return CatchUp(progress.status, round(behind / 60, 2), options)
 
 
+def _replan(roadmap: Roadmap, tasks: list[Task], today: date, hours: int):
+    """The planner's re-plan from today at ``hours`` a week (PlanRejected when it does not fit)."""
+    return services.replan_compute(
+        roadmap, tasks, from_date=max(today, roadmap.start_date), weekly_hours=hours, study_days=roadmap.study_days
+    )
+
+
 def _replan_end(roadmap: Roadmap, tasks: list[Task], today: date, hours: int) -> date | None:
     try:
-        result = services.replan_compute(
-            roadmap, tasks, from_date=max(today, roadmap.start_date), weekly_hours=hours, study_days=roadmap.study_days
-        )
+        return _replan(roadmap, tasks, today, hours).end_date
     except services.PlanRejected:
         return None
-    return result.end_date
 
 
 def _extend(roadmap: Roadmap, tasks: list[Task], today: date) -> CatchUpOption:
@@ -117,6 +122,23 @@ def _as_skipped(task: Task) -> Task:
 
 class OptionUnavailable(Exception):
     pass
+
+
+def catch_up_preview(*, roadmap: Roadmap, kind: str, today: date, zone) -> tuple[CatchUpOption, ChangePreview]:
+    """What applying ``kind`` would do (OptionUnavailable unless offered now); stores nothing.
+
+    The same re-plan ``catch_up_apply`` makes: for ``drop_optional`` the
+    optional milestones' unfinished tasks count as skipped.
+    """
+    offered = {option.kind: option for option in catch_up_options(roadmap, today=today, zone=zone).options}
+    option = offered.get(kind)
+    if option is None:
+        raise OptionUnavailable(kind)
+    tasks = list(selectors.tasks_in_plan_order(roadmap).select_related("milestone"))
+    dropped = {task.id for task in _optional_open_tasks(tasks)} if kind == "drop_optional" else set()
+    kept = [_as_skipped(task) if task.id in dropped else task for task in tasks]
+    result = _replan(roadmap, kept, today, option.weekly_hours)
+    return option, ChangePreview(roadmap.end_date, result.end_date, len(result.moved_task_ids), len(dropped))
 
 
 def catch_up_apply(*, roadmap: Roadmap, kind: str, today: date, zone, now: datetime) -> services.ReplanResult:

@@ -6,6 +6,9 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.forms import TimezoneField
 from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS, Background, validate_display_text
@@ -14,6 +17,7 @@ from roadmaps.models import Role, Skill, Track
 from roadmaps.models.plans import TaskStatus
 from roadmaps.plans import services
 from roadmaps.plans.api import MAX_DAYS_AHEAD, MAX_DAYS_BACK, MAX_TARGET_WEEKS
+from roadmaps.plans.catchup import KINDS
 
 WEEKDAYS = [
     (1, "Monday"),
@@ -164,10 +168,30 @@ class PlanForm(SkillsStepForm):
 # --- Roadmap and tasks --------------------------------------------------------------
 
 
+def _hours_out_of_range() -> str:
+    return gettext("Choose between %(min)s and %(max)s hours a week.") % {
+        "min": MIN_WEEKLY_HOURS,
+        "max": MAX_WEEKLY_HOURS,
+    }
+
+
+def _hours_help() -> str:
+    return gettext("Between %(min)s and %(max)s.") % {"min": MIN_WEEKLY_HOURS, "max": MAX_WEEKLY_HOURS}
+
+
+HOURS_OUT_OF_RANGE = lazy(_hours_out_of_range, str)()
+HOURS_ERRORS = {
+    "required": _lazy("Say how many hours a week you can study."),
+    "invalid": _lazy("Write the hours as a whole number, such as 6."),
+    "min_value": HOURS_OUT_OF_RANGE,
+    "max_value": HOURS_OUT_OF_RANGE,
+}
+
+
 class ReplanForm(forms.Form):
     """Both optional: the dashboard's button sends neither and keeps the roadmap's pace."""
 
-    weekly_hours = weekly_hours_field(required=False)
+    weekly_hours = weekly_hours_field(required=False, error_messages=HOURS_ERRORS)
     study_days = StudyDaysField(required=False)
 
     def clean_study_days(self) -> list[int] | None:
@@ -176,6 +200,40 @@ class ReplanForm(forms.Form):
     @classmethod
     def for_roadmap(cls, roadmap) -> ReplanForm:
         return cls(initial={"weekly_hours": roadmap.weekly_hours, "study_days": roadmap.study_days})
+
+
+class PaceForm(forms.Form):
+    """The pace page: the roadmap's hours a week and study days, both required, in the learner's words."""
+
+    weekly_hours = weekly_hours_field(help_text=lazy(_hours_help, str)(), error_messages=HOURS_ERRORS)
+    study_days = StudyDaysField()
+
+    @classmethod
+    def for_roadmap(cls, roadmap) -> PaceForm:
+        return cls(initial={"weekly_hours": roadmap.weekly_hours, "study_days": roadmap.study_days})
+
+    def hours_fix(self) -> int | None:
+        """For hours out of range, the nearest hours that are in range (offered as one click)."""
+        raw = self.data.get("weekly_hours", "")
+        try:
+            hours = int(raw)
+        except (TypeError, ValueError):
+            return None
+        if hours < MIN_WEEKLY_HOURS:
+            return MIN_WEEKLY_HOURS
+        if hours > MAX_WEEKLY_HOURS:
+            return MAX_WEEKLY_HOURS
+        return None
+
+
+class CatchUpChoiceForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[(kind, kind) for kind in KINDS],
+        error_messages={
+            "required": _lazy("Choose one of the ways back onto your plan."),
+            "invalid_choice": _lazy("Choose one of the ways back onto your plan listed here."),
+        },
+    )
 
 
 class TaskStatusForm(forms.Form):
@@ -206,6 +264,20 @@ class SettingsForm(forms.Form):
     timezone = TimezoneField()
     weekly_hours = weekly_hours_field(help_text="The default for your next roadmap.")
     study_days = StudyDaysField()
+    study_time = forms.TimeField(
+        label=_lazy("Study sessions start at"),
+        input_formats=["%H:%M"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_lazy("On your own clock: a study day's first session starts then, the next when it ends."),
+        error_messages={
+            "required": _lazy("Choose when your study sessions start, such as 19:00."),
+            "invalid": _lazy("Write the time as hours and minutes, such as 19:00."),
+        },
+    )
+    all_day_events = forms.BooleanField(
+        label=_lazy("In my calendar, show each study day as one all-day event instead of timed sessions"),
+        required=False,
+    )
     nudges_enabled = forms.BooleanField(label="Send me a weekly e-mail with the week's tasks", required=False)
     nudge_weekday = forms.TypedChoiceField(label="Day of the e-mail", choices=WEEKDAYS, coerce=int)
     nudge_hour = forms.TypedChoiceField(
@@ -220,6 +292,8 @@ class SettingsForm(forms.Form):
             "timezone": profile.timezone,
             "weekly_hours": profile.weekly_hours,
             "study_days": profile.study_days,
+            "study_time": profile.study_time,
+            "all_day_events": profile.all_day_events,
             "nudges_enabled": profile.nudges_enabled,
             "nudge_weekday": profile.nudge_weekday,
             "nudge_hour": profile.nudge_hour,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import icalendar
 import pytest
@@ -116,7 +116,14 @@ def test_a_learner_signs_up_plans_a_roadmap_ticks_a_task_and_replans(page, catal
     Roadmap.objects.filter(pk=roadmap.pk).update(start_date=start - two_weeks, end_date=F("end_date") - two_weeks)
     page.reload()
     expect(page.get_by_role("heading", name=re.compile(r"^Overdue"))).to_be_visible()
-    page.get_by_role("button", name="Re-plan from today").click()
+    page.get_by_role("link", name="Re-plan from today").click()
+    # The preview comes first: nothing moved yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Re-plan from today")
+    roadmap.refresh_from_db()
+    expect(page.get_by_test_id("end-before")).to_have_text(f"{roadmap.end_date:%-d %B %Y}")
+    assert int(page.get_by_test_id("tasks-moved").inner_text()) > 0
+    assert roadmap.tasks.exclude(status="done").filter(start_date__lt=start).exists()
+    page.get_by_role("button", name="Apply the re-plan").click()
     expect(page.get_by_text(re.compile(r"^Re-planned from"))).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile(r"^Overdue"))).to_have_count(0)
     today = timezone.localdate(timezone=Profile(timezone="Europe/Paris").zone)
@@ -184,6 +191,14 @@ def test_a_learner_changes_settings_and_turns_the_weekly_email_off(page, site, c
     page.get_by_label("Send me a weekly e-mail with the week's tasks").uncheck()
     page.get_by_label("Day of the e-mail").select_option(label="Wednesday")
     page.get_by_label("Time of the e-mail").select_option(label="18:00")
+    # A time the browser's own control cannot hold is refused beside the field (no JavaScript needed).
+    page.get_by_label("Study sessions start at").evaluate("input => { input.type = 'text'; input.value = '7pm'; }")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#id_study_time_error")).to_have_text("Write the time as hours and minutes, such as 19:00.")
+    assert User.objects.get(pk=learner.pk).profile.timezone != "Asia/Tokyo"
+    page.get_by_label("Study sessions start at").fill("07:30")
+    page.get_by_label("Send me a weekly e-mail with the week's tasks").uncheck()
+    page.get_by_label("In my calendar, show each study day as one all-day event").check()
     page.get_by_role("button", name="Save settings").click()
 
     expect(page.get_by_text("Your settings are saved.")).to_be_visible()
@@ -193,6 +208,63 @@ def test_a_learner_changes_settings_and_turns_the_weekly_email_off(page, site, c
     assert (profile.timezone, profile.weekly_hours, profile.study_days) == ("Asia/Tokyo", 12, [1, 2, 3, 4])
     assert (profile.nudges_enabled, profile.nudge_weekday, profile.nudge_hour) == (False, 3, 18)
     assert profile.next_nudge_at is None
+    assert (profile.study_time, profile.all_day_events) == (time(7, 30), True)
+    expect(page.get_by_label("Study sessions start at")).to_have_value("07:30")
+    expect(page.get_by_label("In my calendar, show each study day as one all-day event")).to_be_checked()
+    assert page.csp_errors == []
+
+
+def test_a_learner_behind_acts_from_the_dashboard_and_previews_every_change(page, site, catalog):
+    learner = UserFactory(email="ada@example.com")
+    roadmap = roadmap_for(learner, weeks_ago=3)
+    log_in(page, site, learner)
+    page.goto("/dashboard/")
+
+    # Always a next action, first on the page, with one Done control per item.
+    card = page.get_by_test_id("next-action")
+    expect(card).to_be_visible()
+    first_done = card.get_by_role("button", name=re.compile(r"^(Done|Mark done): ")).first
+    title = first_done.get_attribute("aria-label").split(": ", 1)[1]
+    first_done.click()
+    expect(page.get_by_text(f"“{title}” is now done.")).to_be_visible()
+    expect(
+        page.get_by_test_id("next-action").get_by_role("button", name=re.compile(r"^(Done|Mark done): ")).first
+    ).to_be_visible()
+    expect(page.get_by_test_id("streak")).to_contain_text("in a row")
+
+    # Behind: the catch-up choices lead to a preview; nothing moves before Apply.
+    before = roadmap.end_date
+    catch_up = page.get_by_test_id("catch-up")
+    catch_up.get_by_role("link", name=re.compile(r"finish later$")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Catch up with your plan")
+    expect(page.get_by_test_id("end-before")).to_have_text(f"{before:%-d %B %Y}")
+    after = datetime.strptime(page.get_by_test_id("end-after").inner_text(), "%d %B %Y").date()
+    assert Roadmap.objects.get(pk=roadmap.pk).end_date == before
+    page.get_by_role("button", name="Apply this catch-up").click()
+    expect(page.get_by_text(re.compile(r"^Re-planned from"))).to_be_visible()
+    assert Roadmap.objects.get(pk=roadmap.pk).end_date == after
+    expect(page.get_by_test_id("catch-up")).to_have_count(0)
+
+    # The pace: 0 hours is explained beside the field, with the fix one click away.
+    page.get_by_role("link", name="Change your pace").click()
+    page.get_by_label("Hours a week").fill("0")
+    page.get_by_role("button", name="Preview the change").click()
+    expect(page.locator("#id_weekly_hours_error")).to_have_text("Choose between 1 and 60 hours a week.")
+    expect(page.get_by_text("Ensure this value")).to_have_count(0)
+    page.get_by_role("link", name="Use 1 hour a week").click()
+    # 1 h a week pushes the end far out: the preview says so before anything moves.
+    expect(page.get_by_test_id("far-warning")).to_contain_text("more than three months later")
+    hours = roadmap.weekly_hours + 4
+    page.get_by_label("Hours a week").fill(str(hours))
+    page.get_by_role("button", name="Preview the change").click()
+    expect(page.get_by_test_id("change-preview")).to_be_visible()
+    expect(page.get_by_test_id("far-warning")).to_have_count(0)
+    previewed = datetime.strptime(page.get_by_test_id("end-after").inner_text(), "%d %B %Y").date()
+    assert Roadmap.objects.get(pk=roadmap.pk).weekly_hours == roadmap.weekly_hours
+    page.get_by_role("button", name="Apply this pace").click()
+    expect(page.get_by_text(re.compile(r"^Re-planned from"))).to_be_visible()
+    stored = Roadmap.objects.get(pk=roadmap.pk)
+    assert (stored.weekly_hours, stored.end_date) == (hours, previewed)
     assert page.csp_errors == []
 
 

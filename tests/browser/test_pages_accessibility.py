@@ -70,6 +70,12 @@ def visits(roadmap_id: int, learner_id: int, uid: str, reset_token: str) -> list
         Visit("roadmap", f"/roadmaps/{roadmap_id}/"),
         Visit("roadmap-print", f"/roadmaps/{roadmap_id}/print/"),
         Visit("roadmap-delete", f"/roadmaps/{roadmap_id}/delete/"),
+        Visit("roadmap-pace", f"/roadmaps/{roadmap_id}/pace/"),
+        Visit("roadmap-pace-preview", f"/roadmaps/{roadmap_id}/pace/?weekly_hours=1&study_days=1&study_days=4"),
+        Visit("roadmap-pace-error", f"/roadmaps/{roadmap_id}/pace/?weekly_hours=0&study_days=1"),
+        Visit("roadmap-replan", f"/roadmaps/{roadmap_id}/replan/"),
+        Visit("roadmap-catch-up", f"/roadmaps/{roadmap_id}/catch-up/"),
+        Visit("roadmap-catch-up-preview", f"/roadmaps/{roadmap_id}/catch-up/?kind=extend"),
         Visit("onboarding-role", "/start/"),
         Visit("onboarding-role-search", "/start/?q=data"),
         Visit("onboarding-track", f"/start/track/?{PLAN}"),
@@ -90,6 +96,7 @@ def people(site, catalog):
     first = roadmap.tasks.order_by("sequence").first()
     first.status = "done"
     first.save(update_fields=["status"])
+    roadmap_for(learner, weeks_ago=-1)  # a second roadmap, starting next week: the switcher shows
     calendar_services.feed_get_or_create(user=learner)
     newcomer = UserFactory(email="new@example.com", name="Grace")
     return {"learner": learner, "newcomer": newcomer, "roadmap": roadmap}

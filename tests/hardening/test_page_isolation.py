@@ -75,7 +75,11 @@ PRIVATE_PAGES = {
 OBJECT_PAGES = {
     "roadmaps/<int:pk>/": {"GET": 200, "POST": 200},
     "roadmaps/<int:pk>/dashboard/": {"GET": 200, "POST": 200},
-    "roadmaps/<int:pk>/replan/": {"POST": 302},
+    "roadmaps/<int:pk>/replan/": {"GET": 200, "POST": 302},
+    "roadmaps/<int:pk>/pace/": {"GET": 200, "POST": 302},
+    # The world's roadmap starts today, so it is not behind: no option is offered and the owner's
+    # POST reaches the page and is refused on it (400); applying is tested in test_change_pages.py.
+    "roadmaps/<int:pk>/catch-up/": {"GET": 200, "POST": 400},
     "roadmaps/<int:pk>/export/": {"POST": 302},
     "roadmaps/<int:pk>/delete/": {"GET": 200, "POST": 302},
     "tasks/<int:pk>/status/": {"POST": 302},
@@ -120,6 +124,8 @@ def owner_body(route: str) -> dict:
     """What the owner's own form would post, so only the owner is wrong."""
     bodies = {
         "roadmaps/<int:pk>/replan/": {"weekly_hours": "12", "study_days": ["1", "3", "5"]},
+        "roadmaps/<int:pk>/pace/": {"weekly_hours": "12", "study_days": ["1", "3", "5"]},
+        "roadmaps/<int:pk>/catch-up/": {"kind": "extend"},
         "tasks/<int:pk>/status/": {"status": "done"},
         "milestones/<int:pk>/status/": {"status": "done"},
         "milestones/<int:pk>/evidence/": {"evidence_url": "https://github.com/owner/project", "note": "Shipped"},

@@ -6,10 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from roadmaps.calendar import services as calendar_services
@@ -103,37 +101,6 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, f"“{task.title}” is now {DONE_VERBS[status]}.")
     default = reverse("roadmap-page", args=[task.roadmap_id])
     return redirect(f"{safe_next(request, default).split('#')[0]}#task-{task.id}")
-
-
-@login_required
-@require_POST
-def replan(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap = get_object_or_404(selectors.roadmaps_of(request.user), pk=pk)
-    form = ReplanForm(request.POST)
-    if not form.is_valid():
-        context = {"errors": form.errors, "back_url": reverse("roadmap-page", args=[roadmap.pk])}
-        return render(request, "roadmaps/web/bad_request.html", context, status=400)
-    from_date = max(learner_today(learner_profile(request)), roadmap.start_date)
-    back = safe_next(request, reverse("roadmap-dashboard", args=[roadmap.pk]))
-    try:
-        result = services.roadmap_replan(
-            roadmap=roadmap,
-            from_date=from_date,
-            weekly_hours=form.cleaned_data["weekly_hours"],
-            study_days=form.cleaned_data["study_days"],
-            now=timezone.now(),
-        )
-    except services.PlanRejected as error:
-        messages.error(request, f"The plan could not be moved: {error.message}")
-        return redirect(back)
-    moved = len(result.moved_task_ids)
-    messages.success(
-        request,
-        f"Re-planned from {date_format(from_date, 'j F Y')}: "
-        f"{moved} task{pluralize(moved)} moved; "
-        f"the roadmap now ends on {date_format(result.roadmap.end_date, 'j F Y')}.",
-    )
-    return redirect(back)
 
 
 @login_required

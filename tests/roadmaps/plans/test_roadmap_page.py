@@ -285,7 +285,7 @@ def test_replanning_with_a_bad_pace_answers_400_and_moves_nothing(client, roadma
     response = client.post(f"/roadmaps/{roadmap.id}/replan/", {"weekly_hours": "0"})
 
     assert response.status_code == 400
-    assert b"greater than or equal to 1" in response.content
+    assert b"Choose between 1 and 60 hours a week." in response.content
     roadmap.refresh_from_db()
     assert roadmap.weekly_hours == 10
     assert task(roadmap, 20).calendar_revision == 0

@@ -1,6 +1,6 @@
 """The settings page: profile, time zone, hours, study days and the weekly e-mail."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 import time_machine
@@ -20,6 +20,8 @@ GOOD = {
     "nudges_enabled": "on",
     "nudge_weekday": "3",
     "nudge_hour": "18",
+    "study_time": "07:30",
+    "all_day_events": "on",
 }
 
 
@@ -87,6 +89,9 @@ def test_turning_the_weekly_email_off_shows_it_off(client, learner):
         ("nudge_hour", "24", "Select a valid choice"),
         ("background", "astronaut", "Select a valid choice"),
         ("name", "Ada\x1b[31m", "Control characters"),
+        ("study_time", "25:00", "Write the time as hours and minutes, such as 19:00."),
+        ("study_time", "7pm", "Write the time as hours and minutes, such as 19:00."),
+        ("study_time", "", "Choose when your study sessions start, such as 19:00."),
     ],
 )
 def test_bad_settings_show_the_error_and_change_nothing(client, learner, field, value, message):
@@ -97,6 +102,7 @@ def test_bad_settings_show_the_error_and_change_nothing(client, learner, field, 
     learner.profile.refresh_from_db()
     assert learner.profile.timezone == "UTC"
     assert learner.profile.weekly_hours == 10
+    assert (learner.profile.study_time, learner.profile.all_day_events) == (time(19, 0), False)
     learner.refresh_from_db()
     assert "\x1b" not in learner.name
 
@@ -104,3 +110,30 @@ def test_bad_settings_show_the_error_and_change_nothing(client, learner, field, 
 def test_settings_need_a_login(db):
     assert Client().get("/settings/")["Location"] == "/login/?next=/settings/"
     assert Client().post("/settings/", GOOD)["Location"] == "/login/?next=/settings/"
+
+
+def test_the_settings_page_shows_the_study_time_and_the_calendar_style(client, learner):
+    page = client.get("/settings/").content.decode()
+
+    assert '<input type="time" name="study_time" value="19:00"' in page
+    assert 'name="all_day_events"' in page and 'name="all_day_events" id="id_all_day_events" checked' not in page
+
+
+def test_saving_the_study_time_and_all_day_events_stores_them_as_the_api_would(client, learner):
+    response = client.post("/settings/", GOOD)
+
+    learner.profile.refresh_from_db()
+    assert response.status_code == 302
+    assert (learner.profile.study_time, learner.profile.all_day_events) == (time(7, 30), True)
+    page = client.get("/settings/").content.decode()
+    assert 'value="07:30"' in page
+    assert 'name="all_day_events" id="id_all_day_events" checked' in page
+
+
+def test_a_bad_study_time_is_shown_beside_its_field(client):
+    response = client.post("/settings/", {**GOOD, "study_time": "25:00"})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_study_time_error"' in page
+    assert 'aria-invalid="true"' in page.split('name="study_time"')[1].split(">")[0]
