@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -16,12 +17,20 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.browser
 
 
+def shoot(page, request, name: str) -> None:
+    """With ``pytest --screenshots DIR``: the viewport as the learner sees it now."""
+    shots = request.config.getoption("--screenshots")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / f"{name}.png"))
+
+
 def row(page, task):
     """The task's row: the anchor #task-<id> is on its label, or on the row itself."""
     return page.locator(f"li:has(> #task-{task.id}), li#task-{task.id}")
 
 
-def test_a_learner_opens_a_milestone_ticks_tasks_by_keyboard_and_filters_the_week(page, site, catalog):
+def test_a_learner_opens_a_milestone_ticks_tasks_by_keyboard_and_filters_the_week(page, request, site, catalog):
     learner = UserFactory(email="ada@example.com")
     roadmap = roadmap_for(learner, weeks_ago=1)
     tasks = list(roadmap.tasks.order_by("sequence"))
@@ -56,6 +65,7 @@ def test_a_learner_opens_a_milestone_ticks_tasks_by_keyboard_and_filters_the_wee
     expect(flash).to_be_focused()
     expect(flash).to_be_in_viewport()
     expect(row(page, first).get_by_role("button", name="Undo", exact=True)).to_be_visible()
+    shoot(page, request, "roadmap-after-done-1280")
     first.refresh_from_db()
     assert first.status == "done"
 
@@ -67,6 +77,7 @@ def test_a_learner_opens_a_milestone_ticks_tasks_by_keyboard_and_filters_the_wee
     expect(menu).to_have_attribute("open", "")
     page.keyboard.press("Tab")
     expect(menu.get_by_role("button", name="Start")).to_be_focused()
+    shoot(page, request, "roadmap-menu-open-1280")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(row(page, second).locator("[data-flash]")).to_have_text(f"“{second.title}” is now in progress.")
@@ -125,6 +136,7 @@ def test_without_javascript_done_still_lands_on_the_task_with_its_message(browse
 
     page.wait_for_url(re.compile(rf"#task-{target.id}$"))
     expect(row(page, target).locator("[data-flash]")).to_be_in_viewport()
+    shoot(page, request, "roadmap-after-done-no-js-390")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     target.refresh_from_db()
