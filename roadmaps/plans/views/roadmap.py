@@ -46,7 +46,8 @@ def roadmap_page(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = filter_form.cleaned_data["status"] if valid else ""
     window = (filter_form.cleaned_data["show"] or "all") if valid else "all"
     in_window = _window_test(window, today)
-    shown = [task for task in tasks if _matches(task, chosen, overdue_ids) and in_window(task)]
+    in_dates = [task for task in tasks if in_window(task)]
+    shown = [task for task in in_dates if _matches(task, chosen, overdue_ids)]
     # Messages about one task ("... is now done.") are shown beside it, with its milestone open.
     flashes, top_messages = _flashes_by_anchor(request)
     phases = _with_milestone_records(roadmap, tasks, phases_with_milestones(tasks, shown))
@@ -60,7 +61,8 @@ def roadmap_page(request: HttpRequest, pk: int) -> HttpResponse:
         "progress": progress,
         "status_label": STATUS_LABELS[progress["status"]],
         "today": today,
-        "filters": _filter_links(tasks, overdue_ids, chosen, window),
+        # Each status's count is of the tasks in the dates chosen.
+        "filters": _filter_links(in_dates, overdue_ids, chosen, window),
         "windows": _window_links(chosen, window),
         "filter_errors": errors,
         "chosen": chosen,

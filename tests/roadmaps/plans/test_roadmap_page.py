@@ -141,6 +141,8 @@ def test_this_week_shows_the_weeks_tasks_and_the_unfinished_ones_before_it(clien
     assert shown == [10, 11, 12, 13, *range(14, 21)]  # 4 left over from before, then 16 to 22 November
     assert "11 tasks shown." in page
     assert 'aria-current="true">This week</a>' in page
+    assert 'aria-current="true">All <span class="count">11</span>' in page  # statuses count the week's
+    assert '>Overdue <span class="count">6</span>' in page  # 12 to 17 November
     assert open_phases(page) == ["2", "3"]  # a filter opens everything it shows
 
 
