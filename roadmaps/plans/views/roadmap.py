@@ -116,9 +116,10 @@ def _prepare_display(phases, tasks, overdue_ids: set[int], flashes: dict[str, li
             group.flash = flashes.get(group.anchor, []) if group.anchor else []
             group.open = everything_open or bool(group.flash)
             anchors.add(group.anchor)
-            if group.state is None:  # no milestone record: the hours of the tasks shown
-                group.hours_done = round(sum(t.estimated_minutes for t in group.tasks if t.is_finished) / 60, 1)
-                group.hours_total = round(sum(t.estimated_minutes for t in group.tasks) / 60, 1)
+            if group.state is None:  # no milestone record: the hours of the tasks shown, skipped ones left out
+                counted = [t for t in group.tasks if t.status != "skipped"]
+                group.hours_done = round(sum(t.estimated_minutes for t in counted if t.status == "done") / 60, 1)
+                group.hours_total = round(sum(t.estimated_minutes for t in counted) / 60, 1)
             for task in group.tasks:
                 task.label = task_label(task.title, group.title, writer.part_words)
                 task.overdue = task.id in overdue_ids
