@@ -23,6 +23,7 @@ urlpatterns = [
     path("roadmaps/<int:pk>/replan/", changes.replan_page, name="roadmap-replan-page"),
     path("roadmaps/<int:pk>/pace/", changes.pace_page, name="roadmap-pace-page"),
     path("roadmaps/<int:pk>/catch-up/", changes.catchup_page, name="roadmap-catchup-page"),
+    path("roadmaps/<int:pk>/tasks/", roadmap_page.task_action, name="roadmap-task-action-page"),
     path("roadmaps/<int:pk>/export/", roadmap_page.export, name="roadmap-export-page"),
     path("roadmaps/<int:pk>/delete/", roadmap_page.delete, name="roadmap-delete-page"),
     path("roadmaps/<int:pk>/print/", takeaway.print_page, name="roadmap-print-page"),

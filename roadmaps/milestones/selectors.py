@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from roadmaps.models import RoadmapMilestone, Task
+from roadmaps.models import RoadmapMilestone, Skill, Task
 
 
 def _with_tasks(records: QuerySet[RoadmapMilestone]) -> QuerySet[RoadmapMilestone]:
@@ -29,3 +29,17 @@ def records_by_id(roadmap) -> dict[int, RoadmapMilestone]:
     return {
         record.id: record for record in RoadmapMilestone.objects.filter(roadmap=roadmap).select_related("milestone")
     }
+
+
+def records_with_catalog(roadmap) -> dict[int, RoadmapMilestone]:
+    """The roadmap's records with their catalog milestone's description and skills (two queries).
+
+    The skills' query runs whenever a record points at a catalog milestone, so
+    a page's query count does not depend on how many milestones or tasks it has.
+    """
+    records = (
+        RoadmapMilestone.objects.filter(roadmap=roadmap)
+        .select_related("milestone")
+        .prefetch_related(Prefetch("milestone__skills", queryset=Skill.objects.order_by("name")))
+    )
+    return {record.id: record for record in records}

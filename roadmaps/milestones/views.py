@@ -67,7 +67,9 @@ def milestone_status(request: HttpRequest, pk: int) -> HttpResponse:
         return _bad_request(request, milestone, form)
     status = form.cleaned_data["status"]
     services.milestone_update(milestone=milestone, status=status, now=timezone.now())
-    messages.success(request, STATUS_MESSAGES[status].format(title=milestone.title))
+    # Tagged with the milestone's anchor: the roadmap page shows the message there.
+    text = STATUS_MESSAGES[status].format(title=milestone.title)
+    messages.success(request, text, extra_tags=f"milestone-{milestone.id}")
     return redirect(_back(request, milestone))
 
 
@@ -79,5 +81,5 @@ def milestone_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _bad_request(request, milestone, form)
     services.milestone_update(milestone=milestone, now=timezone.now(), **form.cleaned_data)
-    messages.success(request, f"Saved the evidence for “{milestone.title}”.")
+    messages.success(request, f"Saved the evidence for “{milestone.title}”.", extra_tags=f"milestone-{milestone.id}")
     return redirect(_back(request, milestone))

@@ -243,8 +243,47 @@ class TaskStatusForm(forms.Form):
 FILTERS = [("", "All"), *TaskStatus.choices, ("overdue", "Overdue")]
 
 
+# The roadmap page's time windows: tasks with a day in this week or in this and next week.
+WINDOWS = [("all", "All"), ("week", "This week"), ("2weeks", "Next 2 weeks")]
+
+
 class TaskFilterForm(forms.Form):
     status = forms.ChoiceField(choices=FILTERS, required=False)
+    show = forms.ChoiceField(choices=WINDOWS, required=False)
+
+
+# The largest id PostgreSQL's integer column holds: beyond it a task cannot exist.
+MAX_ID = 2**31 - 1
+
+
+class TaskActionForm(forms.Form):
+    """The roadmap page's task buttons: the pressed one sends ``<action>=<task id>``.
+
+    One form a milestone carries the buttons of many tasks (one CSRF token, not one
+    a task); exactly one of these fields must come.
+    """
+
+    ACTIONS = {
+        "done": TaskStatus.DONE,
+        "start": TaskStatus.IN_PROGRESS,
+        "skip": TaskStatus.SKIPPED,
+        "undo": TaskStatus.TODO,
+    }
+
+    done = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    start = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    skip = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    undo = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        pressed = [(action, cleaned[action]) for action in self.ACTIONS if cleaned.get(action) is not None]
+        if len(pressed) != 1 and not self.errors:
+            raise forms.ValidationError("Send exactly one of done, start, skip or undo, with a task id.")
+        if len(pressed) == 1:
+            action, cleaned["task_id"] = pressed[0]
+            cleaned["status"] = self.ACTIONS[action]
+        return cleaned
 
 
 # --- Settings -----------------------------------------------------------------------

@@ -68,6 +68,8 @@ def visits(roadmap_id: int, learner_id: int, uid: str, reset_token: str) -> list
         Visit("home-logged-in", "/"),
         Visit("dashboard", "/dashboard/"),
         Visit("roadmap", f"/roadmaps/{roadmap_id}/"),
+        Visit("roadmap-this-week", f"/roadmaps/{roadmap_id}/?show=week"),
+        Visit("roadmap-bad-filter", f"/roadmaps/{roadmap_id}/?show=someday"),
         Visit("roadmap-print", f"/roadmaps/{roadmap_id}/print/"),
         Visit("roadmap-delete", f"/roadmaps/{roadmap_id}/delete/"),
         Visit("roadmap-pace", f"/roadmaps/{roadmap_id}/pace/"),

@@ -80,6 +80,7 @@ OBJECT_PAGES = {
     # The world's roadmap starts today, so it is not behind: no option is offered and the owner's
     # POST reaches the page and is refused on it (400); applying is tested in test_change_pages.py.
     "roadmaps/<int:pk>/catch-up/": {"GET": 200, "POST": 400},
+    "roadmaps/<int:pk>/tasks/": {"POST": 302},
     "roadmaps/<int:pk>/export/": {"POST": 302},
     "roadmaps/<int:pk>/delete/": {"GET": 200, "POST": 302},
     "tasks/<int:pk>/status/": {"POST": 302},
@@ -120,12 +121,13 @@ def object_path(route: str, world: World, *, missing: bool = False) -> str:
     return "/" + route.replace("<int:pk>", str(MISSING_ID if missing else owned))
 
 
-def owner_body(route: str) -> dict:
+def owner_body(route: str, world: World | None = None) -> dict:
     """What the owner's own form would post, so only the owner is wrong."""
     bodies = {
         "roadmaps/<int:pk>/replan/": {"weekly_hours": "12", "study_days": ["1", "3", "5"]},
         "roadmaps/<int:pk>/pace/": {"weekly_hours": "12", "study_days": ["1", "3", "5"]},
         "roadmaps/<int:pk>/catch-up/": {"kind": "extend"},
+        "roadmaps/<int:pk>/tasks/": {"done": world.task_ids[0]} if world else {},
         "tasks/<int:pk>/status/": {"status": "done"},
         "milestones/<int:pk>/status/": {"status": "done"},
         "milestones/<int:pk>/evidence/": {"evidence_url": "https://github.com/owner/project", "note": "Shipped"},
@@ -133,9 +135,9 @@ def owner_body(route: str) -> dict:
     return bodies.get(route, {})
 
 
-def send(client: Client, method: str, path: str, route: str):
+def send(client: Client, method: str, path: str, route: str, world: World | None = None):
     if method == "POST":
-        return client.post(path, owner_body(route))
+        return client.post(path, owner_body(route, world))
     return client.get(path)
 
 
@@ -198,7 +200,7 @@ def test_another_learner_gets_404_on_every_object_page_and_changes_nothing(world
     client = logged_in(world.stranger)
     before = stored_state()
 
-    response = send(client, method, object_path(route, world), route)
+    response = send(client, method, object_path(route, world), route, world)
 
     assert response.status_code == (404 if method in OBJECT_PAGES[route] else 405)
     assert stored_state() == before
@@ -208,8 +210,8 @@ def test_another_learner_gets_404_on_every_object_page_and_changes_nothing(world
 def test_another_learner_s_object_answers_exactly_as_a_missing_one(world, route, method):
     client = logged_in(world.stranger)
 
-    owned = send(client, method, object_path(route, world), route)
-    missing = send(client, method, object_path(route, world, missing=True), route)
+    owned = send(client, method, object_path(route, world), route, world)
+    missing = send(client, method, object_path(route, world, missing=True), route, world)
 
     assert (owned.status_code, without_csrf_token(owned.content)) == (
         missing.status_code,
@@ -225,7 +227,7 @@ def without_csrf_token(content: bytes) -> bytes:
 @pytest.mark.parametrize(("route", "method"), OBJECT_CASES, ids=map(case_id, OBJECT_CASES))
 def test_the_owner_reaches_every_object_page(world, route, method):
     """The control: the same requests do reach the page for the one learner they belong to."""
-    response = send(logged_in(world.owner), method, object_path(route, world), route)
+    response = send(logged_in(world.owner), method, object_path(route, world), route, world)
 
     assert response.status_code == OBJECT_PAGES[route].get(method, 405)
 
@@ -235,7 +237,7 @@ def test_anonymous_visitors_are_sent_to_log_in_from_every_object_page_whether_it
     before = stored_state()
 
     for path in (object_path(route, world), object_path(route, world, missing=True)):
-        response = send(Client(), method, path, route)
+        response = send(Client(), method, path, route, world)
 
         assert response.status_code == 302
         assert response["Location"] == f"{LOGIN_URL}?next={quote(path)}"

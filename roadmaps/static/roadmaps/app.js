@@ -83,11 +83,41 @@
     });
   }
 
+  // A message shown beside the task or milestone it is about (the roadmap page): focus it,
+  // so it is read out and the keyboard carries on from there. Without this file the
+  // address's #task-... already scrolls to it.
+  // After the load: scrolling to the address's #task-... moves focus to the page itself,
+  // so focusing any earlier would be undone.
+  function focusFlash() {
+    var flash = document.querySelector("[data-flash]");
+    if (!flash) return;
+    var focus = function () {
+      window.setTimeout(function () {
+        flash.focus();
+      }, 0);
+    };
+    if (document.readyState === "complete") focus();
+    else window.addEventListener("load", focus);
+  }
+
+  // "More" menus (<details>): Escape closes the open one and gives focus back to its summary.
+  function closeMenusOnEscape() {
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      var menu = event.target.closest && event.target.closest(".plan-tasks details[open]");
+      if (!menu) return;
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  }
+
   function start() {
     enableCopyButtons();
     detectTimezone();
     enablePrintButtons();
     preventDoubleSubmit();
+    focusFlash();
+    closeMenusOnEscape();
   }
 
   if (document.readyState === "loading") {
