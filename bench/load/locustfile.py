@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import random
 import time
 from collections import Counter, defaultdict, deque
 from datetime import UTC, datetime
@@ -394,9 +395,11 @@ class FeedOwner(Ticker, FastHttpUser):
         number = next(next_owner)
         # Owners share the away learners: owner 0 the even ones, owner 1 the odd ones.
         self.setup_ticks(AWAY[number :: self.fixed_count])
-        # One task of each feed in turn, not a feed's tasks one after the other.
-        by_feed = [[pair for pair in self.queue if pair[1] == learner["api_token"]] for learner in AWAY]
-        self.queue = deque(pair for turn in itertools.zip_longest(*by_feed) for pair in turn if pair)
+        # In a random order: a sweep through the feeds in the pollers' order could keep
+        # pace with them, every tick landing just after the pollers' visit.
+        shuffled = list(self.queue)
+        random.Random(number).shuffle(shuffled)
+        self.queue = deque(shuffled)
 
     @task
     def tick(self) -> None:
