@@ -9,6 +9,14 @@ Run by ``bench/load/run_load_test.py``, which seeds the learners and passes
   opens the dashboard, reads its progress, ticks tasks done, creates roadmaps.
 - Both call ``GET /ping/`` now and then: the floor, measured in the same run.
 
+Those two are the mixed mode (``--mode mixed``). The saturation mode (the
+default) runs one request type per locust run, closed loop (no think time):
+``SatPing``, ``SatFeedFull``, ``SatFeedConditional``, ``SatDashboard`` and
+``SatTick``, with ``FeedOwner`` ticking the polled feeds' tasks in the feed
+phases; see ``run_load_test.py``. Its ticks flip tasks between done and to do,
+each written as ``<task id> <status> sent`` before and ``... ok`` on its 200
+(``writes-<pid>.txt``), for the runner's check that nothing was lost.
+
 Each locust process writes, into ``LOAD_OUT``: every task id it saw ticked done
 with a ``200`` (``ticked-<pid>.txt``, one line per tick, as it happens), every
 roadmap id created with a ``201`` (``created-<pid>.txt``), and its own response
