@@ -41,7 +41,6 @@ from names import (
     DASHBOARD,
     FEED_CONDITIONAL,
     FEED_FULL,
-    FEED_PRIME,
     FLOOR,
     OWNER_TICK,
     PROGRESS,
@@ -257,6 +256,10 @@ class Learner(Client):
 # Feeds polled in the saturation phases: the learners not logged in (the back of the list).
 AWAY = [learner for learner in LEARNERS if not learner.get("session_cookie")] or LEARNERS
 next_poller = itertools.count()
+# The conditional pollers' feeds, one per user; the owners tick those (in the 304
+# phase, LOAD_OWNED=polled) or every away learner's (in the full feed phase).
+POLLED = AWAY[: int(os.environ.get("LOAD_USERS", "10"))]
+OWNED = POLLED if os.environ.get("LOAD_OWNED") == "polled" else AWAY
 next_owner = itertools.count()
 # The feed owners tick this often in total, spread over the FeedOwner users.
 OWNER_TICKS_PER_SECOND = float(os.environ.get("LOAD_OWNER_TICKS_PER_SECOND", "2"))
@@ -278,52 +281,44 @@ class SatPing(Saturating):
         self.client.get("/ping/", name=FLOOR)
 
 
-class FeedCycler(Saturating):
-    """Polls the away learners' feeds in turn, each poller from its own offset."""
-
-    abstract = True
+class SatFeedFull(Saturating):
+    """A calendar app without a validator, the whole feed every time: the pollers
+    cycle through the away learners' feeds, each from its own offset."""
 
     def on_start(self) -> None:
         offset = next(next_poller) * 7
-        self.feeds = [urlsplit(AWAY[(offset + i) % len(AWAY)]["feed_url"]).path for i in range(len(AWAY))]
         assert all(urlsplit(learner["feed_url"]).hostname == "127.0.0.1" for learner in AWAY)
-        self.turn = itertools.cycle(self.feeds)
-        # The runner downloads every feed just before the 304 phase: a poller starts with current ETags.
-        self.etags: dict[str, str] = dict(SEED.get("etags", {}))
+        self.turn = itertools.cycle(urlsplit(AWAY[(offset + i) % len(AWAY)]["feed_url"]).path for i in range(len(AWAY)))
 
-    def fetch_full(self, path: str, name: str) -> None:
-        with self.client.get(path, name=name, catch_response=True) as response:
+    @task
+    def poll(self) -> None:
+        with self.client.get(next(self.turn), name=FEED_FULL, catch_response=True) as response:
             if response.status_code != 200 or b"BEGIN:VCALENDAR" not in response.content:
                 response.failure(f"expected a calendar, got {response.status_code}")
-                return
-            self.etags[path] = response.headers.get("ETag")
 
 
-class SatFeedFull(FeedCycler):
-    """A calendar app without a validator: the whole feed every time."""
+class SatFeedConditional(Saturating):
+    """A calendar app subscribed to one feed, polling it with the ETag of its last download.
+
+    Each poller has a feed of its own (``POLLED``, one per user); the owners tick
+    those feeds' tasks meanwhile, so each tick turns the next poll into a 200
+    with the new calendar, and the polls after it into 304s again.
+    """
+
+    def on_start(self) -> None:
+        self.path = urlsplit(POLLED[next(next_poller) % len(POLLED)]["feed_url"]).path
+        # The runner downloads every feed just before this phase: the poller starts with its ETag.
+        self.etag = SEED["etags"][self.path]
 
     @task
     def poll(self) -> None:
-        self.fetch_full(next(self.turn), FEED_FULL)
-
-
-class SatFeedConditional(FeedCycler):
-    """A calendar app with the ETag of its last download: 304, or 200 once the owner ticked."""
-
-    @task
-    def poll(self) -> None:
-        path = next(self.turn)
-        etag = self.etags.get(path)
-        if etag is None:  # its first visit to this feed: not a conditional poll
-            self.fetch_full(path, FEED_PRIME)
-            return
-        headers = {"If-None-Match": etag}
-        with self.client.get(path, name=FEED_CONDITIONAL, headers=headers, catch_response=True) as response:
+        headers = {"If-None-Match": self.etag}
+        with self.client.get(self.path, name=FEED_CONDITIONAL, headers=headers, catch_response=True) as response:
             if response.status_code == 304:
                 results.count("feed_not_modified")
             elif response.status_code == 200 and b"BEGIN:VCALENDAR" in response.content:
                 results.count("feed_changed")
-                self.etags[path] = response.headers.get("ETag")
+                self.etag = response.headers.get("ETag")
             else:
                 response.failure(f"expected 304 or a calendar, got {response.status_code}")
 
@@ -401,8 +396,8 @@ class FeedOwner(Ticker, FastHttpUser):
 
     def on_start(self) -> None:
         number = next(next_owner)
-        # Owners share the away learners: owner 0 the even ones, owner 1 the odd ones.
-        self.setup_ticks(AWAY[number :: self.fixed_count])
+        # Owners share the feeds: owner 0 the even ones, owner 1 the odd ones.
+        self.setup_ticks(OWNED[number :: self.fixed_count])
         # In a random order: a sweep through the feeds in the pollers' order could keep
         # pace with them, every tick landing just after the pollers' visit.
         shuffled = list(self.queue)

@@ -3,8 +3,6 @@
 FLOOR = "floor: GET /ping/"
 FEED_FULL = "feed: GET, no If-None-Match"
 FEED_CONDITIONAL = "feed: GET, If-None-Match"
-# Saturation mode: a poller's first download of a feed, before it has its ETag.
-FEED_PRIME = "feed: first GET of a poller"
 DASHBOARD = "dashboard: GET /dashboard/"
 PROGRESS = "dashboard data: GET progress"
 TICK = "tick: PATCH task status"

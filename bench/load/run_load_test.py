@@ -46,13 +46,15 @@ ratio. Targets (issue 15): full feed >= 50%, feed 304 >= 70%, dashboard
   through the feeds of the learners not logged in; before each feed phase
   the runner fetches every feed once (unmeasured), so the phase meets feeds
   as subscribed calendar apps do, built once and rebuilt after a change;
-- feed 304: the same feeds with the ETag of each feed's last download; a
-  poller's first download of a feed is its own row, not counted;
+- feed 304: each poller subscribed to one feed of its own, polling it with
+  the ETag of its last download (``If-None-Match``);
 - in both feed phases the feed owners tick tasks meanwhile
   (``--owner-ticks`` per second in all, done <-> to do through the API), so
-  feeds change: a share of the conditional polls gets a 200 with the new
-  calendar (printed), and full downloads meet rebuilt feeds. Those ticks
-  are load besides the measured type, printed as their own row;
+  feeds change: in the 304 phase the owners of the polled feeds, so each
+  tick turns the next poll of that feed into a 200 with the new calendar
+  (their share is printed); in the full feed phase any away learner, so
+  full downloads meet rebuilt feeds. Those ticks are load besides the
+  measured type, printed as their own row;
 - dashboard: ``GET /dashboard/`` with the session cookie of a form login;
 - task tick: ``PATCH /api/tasks/<id>/`` with an API token, each client
   flipping its learner's tasks between done and to do (every tick a change).
@@ -650,6 +652,8 @@ def run_phase(base_url: str, args: argparse.Namespace, phase: Phase, seed_file: 
         "LOAD_OUT": str(out),
         "LOAD_WARMUP": str(args.warmup),
         "LOAD_OWNER_TICKS_PER_SECOND": str(args.owner_ticks),
+        "LOAD_USERS": str(args.users),
+        "LOAD_OWNED": "polled" if phase.row == FEED_CONDITIONAL else "all",
     }
     with open(out / "locust.log", "w") as log:
         subprocess.run(
