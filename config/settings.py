@@ -213,6 +213,11 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # Sessions are read from the cache, written to both: a signed-in page saves the
+    # session query. The database stays the record: on a cache miss (or Redis down)
+    # the session is read from it. Only with Redis: a cache each process keeps for
+    # itself would keep a session that another process logged out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"

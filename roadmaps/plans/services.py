@@ -185,15 +185,20 @@ def task_mark(*, task: Task, status: str, now: datetime) -> Task:
         task.status = status
         task.completed_at = (task.completed_at or now) if status in FINISHED_STATUSES else None
         task.save(update_fields=["status", "completed_at", "updated_at"])
-        _sync_roadmap_status(roadmap)
+        # A task left unfinished is itself the proof that the roadmap is unfinished: no query.
+        _sync_roadmap_status(roadmap, unfinished=True if status not in FINISHED_STATUSES else None)
         task.roadmap = roadmap
         calendar_services.feed_touch(user_id=roadmap.user_id)
     return task
 
 
-def _sync_roadmap_status(roadmap: Roadmap) -> None:
-    """Expects the roadmap row locked by the caller's transaction."""
-    unfinished = roadmap.tasks.exclude(status__in=FINISHED_STATUSES).exists()
+def _sync_roadmap_status(roadmap: Roadmap, *, unfinished: bool | None = None) -> None:
+    """Expects the roadmap row locked by the caller's transaction.
+
+    ``unfinished``: True when the caller knows a task is left unfinished; None asks the database.
+    """
+    if unfinished is None:
+        unfinished = roadmap.tasks.exclude(status__in=FINISHED_STATUSES).exists()
     wanted = Roadmap.Status.ACTIVE if unfinished else Roadmap.Status.COMPLETED
     if roadmap.status != Roadmap.Status.ARCHIVED and roadmap.status != wanted:
         roadmap.status = wanted

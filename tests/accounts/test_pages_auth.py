@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 
 from accounts.models import Profile
 from tests.factories import PASSWORD, UserFactory
@@ -144,6 +145,20 @@ def test_logging_out_takes_a_post_and_ends_the_session(client):
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert client.get("/dashboard/").status_code == 302
+
+
+def test_a_session_cookie_kept_after_logging_out_signs_nobody_in(client):
+    # Sessions are read from the cache first: logging out must drop the cached copy too.
+    client.force_login(UserFactory())
+    assert client.get("/dashboard/").status_code == 200
+    kept = client.cookies["sessionid"].value
+
+    client.post("/logout/")
+    replay = Client()
+    replay.cookies["sessionid"] = kept
+
+    response = replay.get("/dashboard/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
 def test_a_password_reset_mail_lets_the_learner_choose_a_new_password(client):

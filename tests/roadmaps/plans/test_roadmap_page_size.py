@@ -20,9 +20,9 @@ from tests.roadmaps.web.pages_data import NOW
 pytestmark = pytest.mark.django_db
 
 MAX_HTML_BYTES = 150 * 1024
-# Session, user, roadmap (with role and track), profile, tasks, milestone records (with
-# their catalog milestones), the catalog milestones' skills.
-ROADMAP_PAGE_QUERIES = 7
+# User, roadmap (with role and track), profile, tasks, milestone records (with
+# their catalog milestones), the catalog milestones' skills.  The session comes from the cache.
+ROADMAP_PAGE_QUERIES = 6
 
 
 @pytest.fixture(autouse=True)

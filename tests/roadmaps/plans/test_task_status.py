@@ -73,3 +73,38 @@ def test_reopening_a_task_of_a_completed_roadmap_makes_it_active_again():
     services.task_mark(task=tasks[0], status="in_progress", now=MONDAY)
 
     assert status_of(roadmap) == Roadmap.Status.ACTIVE
+
+
+# The API token with its user, the task with its roadmap; then, in the transaction:
+# BEGIN, the roadmap locked, the task written, the feed's generation raised, COMMIT.
+TICK_QUERIES = 7
+
+
+@pytest.mark.parametrize("task_count", [2, 200])
+def test_ticking_a_task_done_through_the_api_takes_a_fixed_number_of_queries(
+    learner, learner_client, django_assert_num_queries, task_count
+):
+    roadmap = RoadmapFactory(user=learner, start_date=date(2026, 11, 16))
+    tasks = [TaskFactory(roadmap=roadmap, sequence=n) for n in range(task_count)]
+
+    # Finishing a task asks whether any other is left unfinished: one query more.
+    with django_assert_num_queries(TICK_QUERIES + 1):
+        response = learner_client.patch(f"/api/tasks/{tasks[0].id}/", {"status": "done"}, format="json")
+
+    assert response.status_code == 200 and response.json()["status"] == "done"
+    assert status_of(roadmap) == Roadmap.Status.ACTIVE
+
+
+def test_reopening_a_task_through_the_api_needs_no_look_at_the_other_tasks(
+    learner, learner_client, django_assert_num_queries
+):
+    roadmap = RoadmapFactory(user=learner, start_date=date(2026, 11, 16))
+    task, _ = (TaskFactory(roadmap=roadmap, sequence=n) for n in (1, 2))
+    services.task_mark(task=task, status="done", now=MONDAY)
+
+    # The reopened task itself is the unfinished one: the roadmap stays active.
+    with django_assert_num_queries(TICK_QUERIES):
+        response = learner_client.patch(f"/api/tasks/{task.id}/", {"status": "todo"}, format="json")
+
+    assert response.status_code == 200 and response.json()["status"] == "todo"
+    assert status_of(roadmap) == Roadmap.Status.ACTIVE
