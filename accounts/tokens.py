@@ -10,14 +10,21 @@
 
 from __future__ import annotations
 
+import binascii
+from hmac import compare_digest
+
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication
+from knox.crypto import hash_token
 from knox.models import AuthToken
+from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
 
+from accounts import languages
 from accounts.models import User
 
 
@@ -45,14 +52,36 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     - Only the presented token is checked for expiry: knox also sweeps the
       user's other tokens on every request (one more query each time); here
       expired tokens are deleted when the next one is made (``api_token_create``).
+    - The token's query brings the learner's profile too, and the rest of the call
+      (its error messages) is in the profile's language (accounts.languages).
     """
 
     def authenticate_credentials(self, token: bytes):
+        # knox's own loop, with the profile joined in.
+        message = _("Invalid token.")
         try:
-            token.decode("utf-8")
+            token = token.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise exceptions.AuthenticationFailed("Invalid token.") from error
-        return super().authenticate_credentials(token)
+            raise exceptions.AuthenticationFailed(message) from error
+        candidates = AuthToken.objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH]).select_related(
+            "user__profile"
+        )
+        for auth_token in candidates:
+            if self._cleanup_token(auth_token):
+                continue
+            try:
+                digest = hash_token(token)
+            except (TypeError, binascii.Error) as error:
+                raise exceptions.AuthenticationFailed(message) from error
+            if compare_digest(digest, auth_token.digest):
+                if knox_settings.AUTO_REFRESH and auth_token.expiry:
+                    self.renew_token(auth_token)
+                user, auth_token = self.validate_user(auth_token)
+                language = languages.of_user(user)
+                if language is not None:
+                    translation.activate(language)
+                return user, auth_token
+        raise exceptions.AuthenticationFailed(message)
 
     def _cleanup_token(self, auth_token: AuthToken) -> bool:
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
