@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts import languages, personal_data, services, tokens, verification
 from accounts.models import (
+    LANGUAGE_HELP,
     STUDY_DAYS_HELP,
     TIMEZONE_HELP,
     WEEKLY_HOURS_HELP,
@@ -290,6 +291,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "study_time",
             "all_day_events",
             "email_verified",
+            "language",
         ]
         extra_kwargs = {
             "weekly_hours": {"help_text": WEEKLY_HOURS_HELP + " The default for new roadmaps."},
@@ -298,6 +300,7 @@ class ProfileSerializer(serializers.ModelSerializer):
                 "help_text": "The day of the weekly e-mail, an ISO weekday number: 1 = Monday ... 7 = Sunday."
             },
             "nudge_hour": {"help_text": "The hour of the weekly e-mail, 0 to 23, in the learner's time zone."},
+            "language": {"help_text": LANGUAGE_HELP},
         }
 
     def get_email_verified(self, profile: Profile) -> bool:
