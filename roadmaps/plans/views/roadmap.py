@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from roadmaps.calendar import services as calendar_services
@@ -24,7 +25,12 @@ from roadmaps.plans.summaries import phases_with_milestones
 from roadmaps.plans.views.dashboard import STATUS_LABELS
 from roadmaps.web.helpers import learner_profile, learner_today, safe_next
 
-DONE_VERBS = {"done": "done", "skipped": "skipped", "todo": "to do", "in_progress": "in progress"}
+DONE_MESSAGES = {
+    "done": _("“%(title)s” is now done."),
+    "skipped": _("“%(title)s” is now skipped."),
+    "todo": _("“%(title)s” is now to do."),
+    "in_progress": _("“%(title)s” is now in progress."),
+}
 
 
 @login_required
@@ -100,7 +106,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "roadmaps/web/bad_request.html", context, status=400)
     status = form.cleaned_data["status"]
     services.task_mark(task=task, status=status, now=timezone.now())
-    messages.success(request, f"“{task.title}” is now {DONE_VERBS[status]}.")
+    messages.success(request, DONE_MESSAGES[status] % {"title": task.title})
     default = reverse("roadmap-page", args=[task.roadmap_id])
     return redirect(f"{safe_next(request, default).split('#')[0]}#task-{task.id}")
 
@@ -124,14 +130,21 @@ def replan(request: HttpRequest, pk: int) -> HttpResponse:
             now=timezone.now(),
         )
     except services.PlanRejected as error:
-        messages.error(request, f"The plan could not be moved: {error.message}")
+        messages.error(request, gettext("The plan could not be moved: %(reason)s") % {"reason": error.message})
         return redirect(back)
     moved = len(result.moved_task_ids)
     messages.success(
         request,
-        f"Re-planned from {date_format(from_date, 'j F Y')}: "
-        f"{moved} task{pluralize(moved)} moved; "
-        f"the roadmap now ends on {date_format(result.roadmap.end_date, 'j F Y')}.",
+        ngettext(
+            "Re-planned from %(day)s: %(moved)d task moved; the roadmap now ends on %(end)s.",
+            "Re-planned from %(day)s: %(moved)d tasks moved; the roadmap now ends on %(end)s.",
+            moved,
+        )
+        % {
+            "day": date_format(from_date, "j F Y"),
+            "moved": moved,
+            "end": date_format(result.roadmap.end_date, "j F Y"),
+        },
     )
     return redirect(back)
 
@@ -143,10 +156,10 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
     back = safe_next(request, reverse("calendar-page"))
     # The API's throttle, so pages and API share one budget of e-mails per learner.
     if not ExportThrottle().allow_request(request, None):
-        messages.error(request, "You have asked for many e-mails in a short time; try again later.")
+        messages.error(request, gettext("You have asked for many e-mails in a short time; try again later."))
         return redirect(back)
     calendar_services.export_request(user=request.user, roadmap=roadmap)
-    messages.success(request, f"The calendar file is on its way to {request.user.email}.")
+    messages.success(request, gettext("The calendar file is on its way to %(email)s.") % {"email": request.user.email})
     return redirect(back)
 
 
@@ -155,6 +168,6 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap = get_object_or_404(selectors.roadmaps_of(request.user), pk=pk)
     if request.method == "POST":
         services.roadmap_delete(roadmap=roadmap)
-        messages.success(request, f"The {roadmap.role.name} roadmap was deleted.")
+        messages.success(request, gettext("The %(role)s roadmap was deleted.") % {"role": roadmap.role.name})
         return redirect("dashboard")
     return render(request, "roadmaps/web/roadmap_delete.html", {"roadmap": roadmap})
