@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
@@ -27,7 +28,13 @@ from roadmaps.plans.forms import PlanForm, RoleStepForm, SkillsStepForm, TrackSt
 from roadmaps.plans.summaries import phase_summaries
 from roadmaps.web.helpers import learner_profile, learner_today
 
-STEPS = ["Role", "Track", "Skills", "Schedule", "Preview"]
+STEPS = [
+    pgettext_lazy("onboarding step", "Role"),
+    pgettext_lazy("onboarding step", "Track"),
+    pgettext_lazy("onboarding step", "Skills"),
+    pgettext_lazy("onboarding step", "Schedule"),
+    pgettext_lazy("onboarding step", "Preview"),
+]
 
 
 def _page(request, template: str, step: int, context: dict, status: int = 200) -> HttpResponse:
