@@ -42,6 +42,8 @@ PUBLIC_PAGES = {
     "health/",
     "ping/",
     "robots.txt",
+    # The language switch: a cookie for anyone, the profile too for a logged-in learner (tests/test_translations.py).
+    "language/",
 }
 # Covered where their tokens are tested: tests/roadmaps/calendar/test_feed.py,
 # tests/roadmaps/nudges/test_unsubscribe.py, tests/accounts/test_pages_auth.py.
