@@ -121,8 +121,12 @@ def verify_email(request: HttpRequest, key: str) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """The language switch of every page: Django's ``set_language`` (a cookie, back to
     ``next``), and a logged-in learner's profile keeps the choice (mails follow it too)."""
-    response = i18n.set_language(request)
     code = request.POST.get("language", "") if request.method == "POST" else ""
+    if code not in languages.SUPPORTED:
+        # Django's view would keep any language it has a catalog for (German, say) in the cookie.
+        request.POST = request.POST.copy()
+        request.POST["language"] = ""
+    response = i18n.set_language(request)
     if request.user.is_authenticated and code in languages.SUPPORTED and check_for_language(code):
         services.profile_language_set(user=request.user, language=code)
     return response
