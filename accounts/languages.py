@@ -3,8 +3,9 @@
 - Pages: Django's LocaleMiddleware picks the cookie of the language switch or the
   Accept-Language header; for a logged-in learner the profile's language wins
   (accounts.middleware). The switch saves the profile too (``set_language``).
-- API: token calls answer in the profile's language (accounts.tokens); sign-up and
-  token login follow Accept-Language.
+- API: calls with a token or a session answer in the profile's language (the
+  authentication classes in accounts.tokens); sign-up, token login and the
+  catalog follow Accept-Language.
 - Mails: rendered in the recipient's language (``override_for``), whatever the
   request's: Celery tasks have none.
 - Sign-up: the profile starts with the language the request was answered in.
@@ -35,6 +36,21 @@ def of_user(user: User) -> str | None:
         return user.profile.language
     except ObjectDoesNotExist:
         return None
+
+
+def activate_for(user) -> None:
+    """The rest of this request in ``user``'s language (when the user has a profile)."""
+    language = of_user(user)
+    if language is not None:
+        translation.activate(language)
+
+
+def activate_for_request(request) -> None:
+    """A page's request: in the logged-in learner's language; a visitor's stays as LocaleMiddleware chose."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        activate_for(user)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 def override_for(user: User) -> AbstractContextManager:

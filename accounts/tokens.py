@@ -14,8 +14,9 @@ import binascii
 from hmac import compare_digest
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication
@@ -23,6 +24,7 @@ from knox.crypto import hash_token
 from knox.models import AuthToken
 from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
+from rest_framework.authentication import SessionAuthentication
 
 from accounts import languages
 from accounts.models import User
@@ -77,9 +79,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
                 if knox_settings.AUTO_REFRESH and auth_token.expiry:
                     self.renew_token(auth_token)
                 user, auth_token = self.validate_user(auth_token)
-                language = languages.of_user(user)
-                if language is not None:
-                    translation.activate(language)
+                languages.activate_for(user)
                 return user, auth_token
         raise exceptions.AuthenticationFailed(message)
 
@@ -88,6 +88,23 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             auth_token.delete()
             return True
         return False
+
+
+class LanguageSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication (the web pages' own API calls); the call is then in
+    the learner's profile language, as a token call is."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            languages.activate_for(result[0])
+        return result
+
+
+class LanguageSessionScheme(SessionScheme):
+    """The OpenAPI security scheme: the same ``cookieAuth`` as DRF's session authentication."""
+
+    target_class = LanguageSessionAuthentication
 
 
 class ExpiringTokenScheme(OpenApiAuthenticationExtension):

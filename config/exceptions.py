@@ -21,6 +21,8 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
+from accounts import languages
+
 API_PREFIX = "/api/"
 
 
@@ -59,6 +61,8 @@ def _api_error(status: int) -> JsonResponse:
 
 
 def _error_page(request, status: int) -> HttpResponse:
+    # A 404 (no view was found) or a refused form comes before the language middleware's turn.
+    languages.activate_for_request(request)
     context = {"error_code": status, "error_title": ERROR_TITLES[status]}
     return render(request, f"{status}.html", context, status=status)
 
@@ -79,6 +83,7 @@ def csrf_failure(request, reason=""):
     """An expired or cookieless form post: the styled 403 page that says what to do."""
     if is_api_request(request):
         return _api_error(403)
+    languages.activate_for_request(request)
     context = {"error_code": 403, "error_title": _("This form has expired")}
     return render(request, "403_csrf.html", context, status=403)
 

@@ -101,6 +101,15 @@ def test_a_french_learner_gets_french_pages_whatever_the_browser_asks():
     assert response["Content-Language"] == "fr"
 
 
+def test_a_french_learner_s_error_pages_are_in_french_too():
+    client = page_client(french_learner(), **ENGLISH)
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "<h1 id=\"error-heading\">Page introuvable</h1>" in response.text
+
+
 def test_an_english_learner_gets_english_pages_from_a_french_browser():
     client = page_client(UserFactory(), **FRENCH)
 
@@ -210,6 +219,15 @@ def test_an_english_learner_gets_api_errors_in_english():
     response = client_for(UserFactory()).patch("/api/me/", {"timezone": "Mars/Olympus"}, format="json", **FRENCH)
 
     assert response.json() == {"timezone": ["'Mars/Olympus' is not a known IANA time zone, e.g. 'Europe/Paris'."]}
+
+
+def test_the_pages_own_api_calls_with_the_session_answer_in_the_learner_s_language():
+    client = page_client(french_learner(), **ENGLISH)
+
+    response = client.patch("/api/me/", {"weekly_hours": 99}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"weekly_hours": ["Assurez-vous que cette valeur est inférieure ou égale à 60."]}
 
 
 def test_calls_without_a_token_follow_accept_language(api_client):
