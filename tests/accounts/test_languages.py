@@ -107,7 +107,7 @@ def test_a_french_learner_s_error_pages_are_in_french_too():
     response = client.get("/no-such-page/")
 
     assert response.status_code == 404
-    assert "<h1 id=\"error-heading\">Page introuvable</h1>" in response.text
+    assert '<h1 id="error-heading">Page introuvable</h1>' in response.text
 
 
 def test_an_english_learner_gets_english_pages_from_a_french_browser():
