@@ -2,6 +2,7 @@
 
 from django.contrib.auth import SESSION_KEY, authenticate, logout, password_validation, update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from knox.models import AuthToken
@@ -11,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from accounts import personal_data, services, tokens, verification
+from accounts import languages, personal_data, services, tokens, verification
 from accounts.models import (
+    LANGUAGE_HELP,
     STUDY_DAYS_HELP,
     TIMEZONE_HELP,
     WEEKLY_HOURS_HELP,
@@ -49,7 +51,7 @@ class RegisterSerializer(serializers.Serializer):
 
     def validate_email(self, value: str) -> str:
         if services.email_is_taken(value):
-            raise serializers.ValidationError("An account with this e-mail already exists.")
+            raise serializers.ValidationError(_("An account with this e-mail already exists."))
         return value
 
     def validate_timezone(self, value: str) -> str:
@@ -98,10 +100,14 @@ class RegisterView(APIView):
         data = serializer.validated_data
         try:
             user = services.user_register(
-                email=data["email"], password=data["password"], name=data["name"], timezone_name=data["timezone"]
+                email=data["email"],
+                password=data["password"],
+                name=data["name"],
+                timezone_name=data["timezone"],
+                language=languages.of_request(),
             )
         except services.EmailTaken as error:
-            raise serializers.ValidationError({"email": ["An account with this e-mail already exists."]}) from error
+            raise serializers.ValidationError({"email": [_("An account with this e-mail already exists.")]}) from error
         body = {"id": user.id, "email": user.email, "token": tokens.api_token_create(user=user)}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -137,7 +143,7 @@ class TokenView(APIView):
         user = authenticate(request._request, username=credentials["email"], password=credentials["password"])
         if user is None:
             # One answer for an unknown e-mail and a wrong password.
-            raise serializers.ValidationError({"non_field_errors": ["E-mail or password is wrong."]})
+            raise serializers.ValidationError({"non_field_errors": [_("E-mail or password is wrong.")]})
         return Response({"token": tokens.api_token_create(user=user)})
 
 
@@ -166,7 +172,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
     def validate_current_password(self, value: str) -> str:
         if not self.context["user"].check_password(value):
-            raise serializers.ValidationError("This is not your current password.")
+            raise serializers.ValidationError(_("This is not your current password."))
         return value
 
     def validate_new_password(self, value: str) -> str:
@@ -285,6 +291,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "study_time",
             "all_day_events",
             "email_verified",
+            "language",
         ]
         extra_kwargs = {
             "weekly_hours": {"help_text": WEEKLY_HOURS_HELP + " The default for new roadmaps."},
@@ -293,6 +300,7 @@ class ProfileSerializer(serializers.ModelSerializer):
                 "help_text": "The day of the weekly e-mail, an ISO weekday number: 1 = Monday ... 7 = Sunday."
             },
             "nudge_hour": {"help_text": "The hour of the weekly e-mail, 0 to 23, in the learner's time zone."},
+            "language": {"help_text": LANGUAGE_HELP},
         }
 
     def get_email_verified(self, profile: Profile) -> bool:
@@ -325,7 +333,7 @@ class AccountDeleteSerializer(serializers.Serializer):
 
     def validate_password(self, value: str) -> str:
         if not self.context["user"].check_password(value):
-            raise serializers.ValidationError("This is not your password.")
+            raise serializers.ValidationError(_("This is not your password."))
         return value
 
 
@@ -404,5 +412,5 @@ class VerifyEmailView(APIView):
         serializer.is_valid(raise_exception=True)
         user = verification.verification_confirm(key=serializer.validated_data["key"], request=request._request)
         if user is None:
-            raise serializers.ValidationError({"key": ["This key is unknown, used or expired."]})
+            raise serializers.ValidationError({"key": [_("This key is unknown, used or expired.")]})
         return Response({"email_verified": True})

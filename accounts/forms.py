@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
 
 from accounts import services, timezones
 from accounts.models import User, validate_display_text
@@ -14,7 +16,10 @@ from accounts.models import User, validate_display_text
 def taken_message() -> str:
     """The duplicate-address error, with the two ways on as links (the page shows it as HTML)."""
     return format_html(
-        'An account with this e-mail already exists. <a href="{}">Log in</a> or <a href="{}">reset your password</a>.',
+        gettext_now(
+            'An account with this e-mail already exists. <a href="{}">Log in</a> or '
+            '<a href="{}">reset your password</a>.'
+        ),
         reverse("login"),
         reverse("password_reset"),
     )
@@ -40,7 +45,7 @@ class TimezoneField(forms.ChoiceField):
     widget = TimezoneSelect
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Time zone")
+        kwargs.setdefault("label", _("Time zone"))
         super().__init__(choices=timezones.grouped_choices, **kwargs)
 
     def valid_value(self, value) -> bool:
@@ -49,20 +54,20 @@ class TimezoneField(forms.ChoiceField):
 
 class SignupForm(forms.Form):
     email = forms.EmailField(
-        label="E-mail address",
+        label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=150,
         required=False,
         validators=[validate_display_text],
-        help_text="Optional: how we greet you in e-mails.",
+        help_text=_("Optional: how we greet you in e-mails."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         max_length=128,
         help_text=password_validation.password_validators_help_text_html(),
@@ -71,7 +76,7 @@ class SignupForm(forms.Form):
     # The page's script preselects the browser's own zone; without it, UTC.
     timezone = TimezoneField(
         initial="UTC",
-        help_text="Study days and weekly e-mails follow this clock.",
+        help_text=_("Study days and weekly e-mails follow this clock."),
         widget=TimezoneSelect(attrs={"data-detect-timezone": ""}),
     )
 
@@ -93,8 +98,8 @@ class SignupForm(forms.Form):
                 self.add_error("password", error)
         return cleaned
 
-    def register(self) -> User:
-        """Create the account; a race on the same e-mail becomes a form error."""
+    def register(self, *, language: str = "en") -> User:
+        """Create the account (in the page's language); a race on the same e-mail becomes a form error."""
         data = self.cleaned_data
         try:
             return services.user_register(
@@ -102,6 +107,7 @@ class SignupForm(forms.Form):
                 password=data["password"],
                 name=data["name"],
                 timezone_name=data["timezone"],
+                language=language,
             )
         except services.EmailTaken:
             self.add_error("email", taken_message())
@@ -110,10 +116,10 @@ class SignupForm(forms.Form):
 
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         max_length=128,
-        help_text="Deleting removes your roadmaps, your calendar feed and everything else, at once.",
+        help_text=_("Deleting removes your roadmaps, your calendar feed and everything else, at once."),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -124,5 +130,5 @@ class AccountDeleteForm(forms.Form):
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("This is not your password.")
+            raise forms.ValidationError(gettext_now("This is not your password."))
         return password

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from accounts import timezones
 
@@ -29,10 +31,10 @@ def validate_display_text(value: str) -> None:
     them. The price: emoji joined with a zero-width joiner are refused too.
     """
     if any(unicodedata.category(character) == "Cc" for character in value):
-        raise ValidationError("Control characters such as line breaks are not allowed.")
+        raise ValidationError(_("Control characters such as line breaks are not allowed."))
     if any(unicodedata.category(character) == "Cf" for character in value):
         raise ValidationError(
-            "Invisible formatting characters (such as right-to-left overrides or zero-width spaces) are not allowed."
+            _("Invisible formatting characters (such as right-to-left overrides or zero-width spaces) are not allowed.")
         )
 
 
@@ -53,7 +55,7 @@ def iana_zone_names() -> frozenset[str]:
 def validate_timezone(value: str) -> None:
     # Not only known to zoneinfo: "Factory", "localtime" and the like are nobody's local time.
     if not timezones.is_valid_zone(value):
-        raise ValidationError(f"'{value}' is not a known IANA time zone, e.g. 'Europe/Paris'.")
+        raise ValidationError(_("'%(value)s' is not a known IANA time zone, e.g. 'Europe/Paris'.") % {"value": value})
 
 
 STUDY_DAYS_HELP = (
@@ -66,9 +68,9 @@ WEEKLY_HOURS_HELP = f"Hours a week the learner can study, {MIN_WEEKLY_HOURS} to 
 
 def validate_study_days(value) -> None:
     if not isinstance(value, list) or not value:
-        raise ValidationError("Choose at least one study day (ISO weekdays, 1 = Monday).")
+        raise ValidationError(_("Choose at least one study day (ISO weekdays, 1 = Monday)."))
     if any(not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 7 for day in value):
-        raise ValidationError("Study days are ISO weekday numbers from 1 (Monday) to 7 (Sunday).")
+        raise ValidationError(_("Study days are ISO weekday numbers from 1 (Monday) to 7 (Sunday)."))
 
 
 class UserManager(BaseUserManager):
@@ -117,12 +119,12 @@ class User(AbstractUser):
 
 
 class Background(models.TextChoices):
-    NEW_GRADUATE = "new_graduate", "New graduate"
-    CAREER_CHANGER = "career_changer", "Career changer"
-    SOFTWARE_ENGINEER = "software_engineer", "Software engineer"
-    DATA_ANALYST = "data_analyst", "Data analyst"
-    RESEARCHER = "researcher", "Researcher"
-    OTHER = "other", "Other"
+    NEW_GRADUATE = "new_graduate", pgettext_lazy("background", "New graduate")
+    CAREER_CHANGER = "career_changer", pgettext_lazy("background", "Career changer")
+    SOFTWARE_ENGINEER = "software_engineer", pgettext_lazy("background", "Software engineer")
+    DATA_ANALYST = "data_analyst", pgettext_lazy("background", "Data analyst")
+    RESEARCHER = "researcher", pgettext_lazy("background", "Researcher")
+    OTHER = "other", pgettext_lazy("background", "Other")
 
 
 def default_study_days() -> list[int]:
@@ -130,6 +132,19 @@ def default_study_days() -> list[int]:
 
 
 DEFAULT_STUDY_TIME = time(19, 0)
+
+
+class Language(models.TextChoices):
+    """The languages of pages, mails and API messages (settings.LANGUAGES)."""
+
+    ENGLISH = "en", "English"
+    FRENCH = "fr", "Français"
+
+
+LANGUAGE_HELP = (
+    "The language of the learner's pages, e-mails and API error messages: 'en' (English) or 'fr' (French). "
+    "Set at sign-up from the Accept-Language header; the catalog's texts stay English."
+)
 
 
 class Profile(models.Model):
@@ -151,6 +166,7 @@ class Profile(models.Model):
     nudge_hour = models.PositiveSmallIntegerField(default=8, validators=[MinValueValidator(0), MaxValueValidator(23)])
     # When the next weekly nudge is due, in UTC; null while nudges are off.
     next_nudge_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

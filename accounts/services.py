@@ -10,7 +10,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import verification
+from accounts import languages, verification
 from accounts.models import Profile, User
 from accounts.tokens import api_token_create, api_tokens_revoke_all
 
@@ -19,13 +19,24 @@ class EmailTaken(Exception):
     pass
 
 
-def user_register(*, email: str, password: str, name: str = "", timezone_name: str = "UTC") -> User:
+class RecipientLanguagePasswordResetForm(PasswordResetForm):
+    """Django's reset form (the page's and the API's); each mail in its recipient's language."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs) -> None:
+        with languages.override_for(context["user"]):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+def user_register(
+    *, email: str, password: str, name: str = "", timezone_name: str = "UTC", language: str = "en"
+) -> User:
     """Create a learner with a profile and an unverified address, all or nothing; then mail
-    the verification link (the first mail anyone gets from us; accounts/verification.py)."""
+    the verification link (the first mail anyone gets from us; accounts/verification.py),
+    in ``language`` (the views pass the request's, from Accept-Language or the switch)."""
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, name=name)
-            profile = Profile(user=user, timezone=timezone_name)
+            profile = Profile(user=user, timezone=timezone_name, language=language)
             profile.next_nudge_at = profile.choose_next_nudge_at(timezone.now())
             profile.save()
             verification.address_record(user=user)
@@ -60,10 +71,23 @@ def profile_update(*, profile: Profile, now: datetime | None = None, **fields) -
     return profile
 
 
+def profile_language_set(*, user: User, language: str) -> None:
+    """The language switch of a logged-in learner: saved on the profile."""
+    profile = profile_get_or_create(user)
+    if profile.language != language:
+        profile.language = language
+        profile.save(update_fields=["language"])
+
+
 def profile_get_or_create(user: User, queryset=None) -> Profile:
     """The learner's profile, made on first use (e.g. for a createsuperuser account) with
     its first nudge slot chosen, since the weekly dispatch only finds profiles with one."""
-    queryset = Profile.objects.all() if queryset is None else queryset
+    if queryset is None:
+        # Loaded already this request (the language middleware reads it): no second query.
+        cached = User.profile.related.get_cached_value(user, default=None)
+        if cached is not None:
+            return cached
+        queryset = Profile.objects.all()
     try:
         return queryset.get(user=user)
     except Profile.DoesNotExist:
@@ -103,7 +127,7 @@ def user_change_password(*, user: User, new_password: str) -> str:
 def password_reset_request(*, email: str) -> None:
     """Mail a reset link to the account with this address, if there is one (Django's
     PasswordResetForm: active accounts with a usable password only); silent otherwise."""
-    form = PasswordResetForm(data={"email": email})
+    form = RecipientLanguagePasswordResetForm(data={"email": email})
     if not form.is_valid():
         return
     site = urlsplit(settings.SITE_URL)

@@ -16,6 +16,7 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -127,7 +128,7 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
     """django-axes' answer once an account is locked for this address (AXES_LOCKOUT_CALLABLE)."""
     wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
     if request.path_info.startswith("/api/"):
-        response = JsonResponse({"detail": "Too many failed sign-ins for this account from here; try again later."})
+        response = JsonResponse({"detail": _("Too many failed sign-ins for this account from here; try again later.")})
         response.status_code = 429
         response["Retry-After"] = str(wait)
         return response

@@ -10,14 +10,23 @@
 
 from __future__ import annotations
 
+import binascii
+from hmac import compare_digest
+
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication
+from knox.crypto import hash_token
 from knox.models import AuthToken
+from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
+from rest_framework.authentication import SessionAuthentication
 
+from accounts import languages
 from accounts.models import User
 
 
@@ -45,20 +54,57 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     - Only the presented token is checked for expiry: knox also sweeps the
       user's other tokens on every request (one more query each time); here
       expired tokens are deleted when the next one is made (``api_token_create``).
+    - The token's query brings the learner's profile too, and the rest of the call
+      (its error messages) is in the profile's language (accounts.languages).
     """
 
     def authenticate_credentials(self, token: bytes):
+        # knox's own loop, with the profile joined in.
+        message = _("Invalid token.")
         try:
-            token.decode("utf-8")
+            token = token.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise exceptions.AuthenticationFailed("Invalid token.") from error
-        return super().authenticate_credentials(token)
+            raise exceptions.AuthenticationFailed(message) from error
+        candidates = AuthToken.objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH]).select_related(
+            "user__profile"
+        )
+        for auth_token in candidates:
+            if self._cleanup_token(auth_token):
+                continue
+            try:
+                digest = hash_token(token)
+            except (TypeError, binascii.Error) as error:
+                raise exceptions.AuthenticationFailed(message) from error
+            if compare_digest(digest, auth_token.digest):
+                if knox_settings.AUTO_REFRESH and auth_token.expiry:
+                    self.renew_token(auth_token)
+                user, auth_token = self.validate_user(auth_token)
+                languages.activate_for(user)
+                return user, auth_token
+        raise exceptions.AuthenticationFailed(message)
 
     def _cleanup_token(self, auth_token: AuthToken) -> bool:
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
             auth_token.delete()
             return True
         return False
+
+
+class LanguageSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication (the web pages' own API calls); the call is then in
+    the learner's profile language, as a token call is."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            languages.activate_for(result[0])
+        return result
+
+
+class LanguageSessionScheme(SessionScheme):
+    """The OpenAPI security scheme: the same ``cookieAuth`` as DRF's session authentication."""
+
+    target_class = LanguageSessionAuthentication
 
 
 class ExpiringTokenScheme(OpenApiAuthenticationExtension):

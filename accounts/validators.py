@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class NotOnlyWhitespaceValidator:
@@ -10,7 +11,7 @@ class NotOnlyWhitespaceValidator:
 
     def validate(self, password: str, user=None) -> None:
         if not password.strip():
-            raise ValidationError("Your password cannot be only spaces.", code="password_only_whitespace")
+            raise ValidationError(_("Your password cannot be only spaces."), code="password_only_whitespace")
 
     def get_help_text(self) -> str:
-        return "Your password cannot be only spaces."
+        return _("Your password cannot be only spaces.")

@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounts import languages
 from accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -76,9 +77,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
         user = emailconfirmation.email_address.user
         context = {"user": user, "verify_url": self.get_email_confirmation_url(request, emailconfirmation)}
+        # In the recipient's language, not the request's (a re-send may come from the API).
+        with languages.override_for(user):
+            subject = render_to_string("accounts/email/verify_subject.txt", context).strip()
+            message = render_to_string("accounts/email/verify.txt", context)
         send_mail(
-            subject=render_to_string("accounts/email/verify_subject.txt", context).strip(),
-            message=render_to_string("accounts/email/verify.txt", context),
-            from_email=None,
-            recipient_list=[emailconfirmation.email_address.email],
+            subject=subject, message=message, from_email=None, recipient_list=[emailconfirmation.email_address.email]
         )

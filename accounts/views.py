@@ -8,9 +8,12 @@ from django.contrib.auth.views import LoginView, LogoutView, PasswordResetConfir
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import personal_data, services, tokens, verification
+from accounts import languages, personal_data, services, tokens, verification
 from accounts.forms import AccountDeleteForm, SignupForm
 from accounts.throttles import SIGN_IN, SIGN_UP, seconds_to_wait, throttle_posts
 
@@ -23,7 +26,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = form.register()
+            user = form.register(language=languages.of_request())
         except services.EmailTaken:
             return render(request, "accounts/signup.html", {"form": form}, status=400)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -59,7 +62,7 @@ class LogoutEverywhereView(LogoutView):
         if request.user.is_authenticated:
             tokens.api_tokens_revoke_all(user=request.user)
         response = super().post(request, *args, **kwargs)
-        messages.success(request, "You are logged out. See you soon.")
+        messages.success(request, _("You are logged out. See you soon."))
         return response
 
 
@@ -98,7 +101,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         personal_data.account_delete(user=request.user)
         logout(request)
-        messages.success(request, "Your account and all its data are deleted.")
+        messages.success(request, _("Your account and all its data are deleted."))
         return redirect("home")
     status = 400 if form.is_bound else 200
     return render(request, "accounts/delete_account.html", {"form": form}, status=status)
@@ -109,7 +112,21 @@ def verify_email(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "POST":
         user = verification.verification_confirm(key=key, request=request)
         if user is not None:
-            messages.success(request, "Your e-mail address is confirmed.")
+            messages.success(request, _("Your e-mail address is confirmed."))
             return redirect("dashboard" if request.user.is_authenticated else "login")
         return render(request, "accounts/verify_email.html", {"invalid": True}, status=400)
     return render(request, "accounts/verify_email.html", {})
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switch of every page: Django's ``set_language`` (a cookie, back to
+    ``next``), and a logged-in learner's profile keeps the choice (mails follow it too)."""
+    code = request.POST.get("language", "") if request.method == "POST" else ""
+    if code not in languages.SUPPORTED:
+        # Django's view would keep any language it has a catalog for (German, say) in the cookie.
+        request.POST = request.POST.copy()
+        request.POST["language"] = ""
+    response = i18n.set_language(request)
+    if request.user.is_authenticated and code in languages.SUPPORTED and check_for_language(code):
+        services.profile_language_set(user=request.user, language=code)
+    return response

@@ -16,16 +16,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
+
+from accounts import languages
 
 API_PREFIX = "/api/"
 
 
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = _("The request body is too large.")
     default_code = "request_too_large"
 
 
@@ -41,10 +44,10 @@ def api_exception_handler(exc, context):
 # --- Error pages: JSON under /api/, the site's own styled pages elsewhere ---------------
 
 ERROR_TITLES = {
-    400: "That request did not work",
-    403: "You cannot open this page",
-    404: "Page not found",
-    500: "Something went wrong",
+    400: _("That request did not work"),
+    403: _("You cannot open this page"),
+    404: _("Page not found"),
+    500: _("Something went wrong"),
 }
 
 
@@ -53,11 +56,13 @@ def is_api_request(request) -> bool:
 
 
 def _api_error(status: int) -> JsonResponse:
-    details = {400: "Bad request.", 403: "Forbidden.", 404: "Not found.", 500: "Server error."}
+    details = {400: _("Bad request."), 403: _("Forbidden."), 404: _("Not found."), 500: _("Server error.")}
     return JsonResponse({"detail": details[status]}, status=status)
 
 
 def _error_page(request, status: int) -> HttpResponse:
+    # A 404 (no view was found) or a refused form comes before the language middleware's turn.
+    languages.activate_for_request(request)
     context = {"error_code": status, "error_title": ERROR_TITLES[status]}
     return render(request, f"{status}.html", context, status=status)
 
@@ -78,7 +83,8 @@ def csrf_failure(request, reason=""):
     """An expired or cookieless form post: the styled 403 page that says what to do."""
     if is_api_request(request):
         return _api_error(403)
-    context = {"error_code": 403, "error_title": "This form has expired"}
+    languages.activate_for_request(request)
+    context = {"error_code": 403, "error_title": _("This form has expired")}
     return render(request, "403_csrf.html", context, status=403)
 
 

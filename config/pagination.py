@@ -9,6 +9,7 @@ is not silently answered with page 1. A view with query parameters of its own
 names them in ``query_parameters``.
 """
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 
 ALWAYS_ALLOWED = {"format"}
@@ -33,8 +34,8 @@ class StrictPageNumberPagination(PageNumberPagination):
         known = {self.page_query_param, *ALWAYS_ALLOWED, *getattr(view, "query_parameters", ())}
         unknown = sorted(set(request.query_params) - known)
         if unknown:
-            raise exceptions.ValidationError(dict.fromkeys(unknown, ["Unknown query parameter."]))
+            raise exceptions.ValidationError(dict.fromkeys(unknown, [_("Unknown query parameter.")]))
         page = request.query_params.get(self.page_query_param)
         if page is not None and not page.isdigit():
-            raise exceptions.NotFound("Invalid page.")
+            raise exceptions.NotFound(_("Invalid page."))
         return super().paginate_queryset(queryset, request, view)

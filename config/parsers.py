@@ -4,6 +4,7 @@ Its own module: DRF imports the parser classes while it is still defining
 ``APIView``, so this must not import anything that imports DRF's views.
 """
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers
 
 
@@ -14,4 +15,4 @@ class JSONParser(parsers.JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as error:
-            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from error
+            raise exceptions.ParseError(_("JSON parse error - the body is nested too deeply.")) from error

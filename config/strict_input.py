@@ -1,7 +1,7 @@
 """Unknown fields in a write body are refused: one mechanism for every API endpoint.
 
 Since API v1.1 a body naming a field the endpoint does not know answers 400
-naming it (``{"hours_per_week": ["Unknown field."]}``) instead of silently
+naming it (``{"hours_per_week": [_("Unknown field.")]}``) instead of silently
 ignoring it (a typo such as ``hours_per_week`` used to give a plan at the
 profile's hours). Rather than each serializer remembering to check, ``install``
 wraps DRF's ``Serializer.to_internal_value`` once at start-up (from
@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import wraps
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-UNKNOWN_FIELD = "Unknown field."
+UNKNOWN_FIELD = _("Unknown field.")
 _MARK = "_rejects_unknown_fields"
 
 

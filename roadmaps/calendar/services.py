@@ -25,8 +25,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
 from redis.exceptions import RedisError
 
+from accounts import languages
 from accounts.models import DEFAULT_STUDY_TIME
 from accounts.verification import verified_address
 from roadmaps import jobs
@@ -423,7 +425,8 @@ def is_transient_mail_error(error: BaseException) -> bool:
 
 
 def export_message(*, export_id: str, now: datetime) -> EmailMultiAlternatives:
-    export = CalendarExport.objects.select_related("user").get(pk=export_id)
+    # The profile too: the mail is in the recipient's language (accounts.languages).
+    export = CalendarExport.objects.select_related("user__profile").get(pk=export_id)
     roadmap = calendar_selectors.roadmap_for_export(export)
     tasks = calendar_selectors.calendar_tasks([roadmap.id])
     context = {
@@ -433,12 +436,13 @@ def export_message(*, export_id: str, now: datetime) -> EmailMultiAlternatives:
         "roadmap_url": f"{settings.SITE_URL}/roadmaps/{roadmap.id}/",
         "filename": ics.calendar_filename(roadmap),
     }
-    message = EmailMultiAlternatives(
-        subject=f"Your {roadmap.role.name} roadmap calendar",
-        body=render_to_string("roadmaps/email/calendar_export.txt", context),
-        to=[export.user.email],
-    )
-    message.attach_alternative(render_to_string("roadmaps/email/calendar_export.html", context), "text/html")
+    with languages.override_for(export.user):
+        message = EmailMultiAlternatives(
+            subject=gettext("Your %(role)s roadmap calendar") % {"role": roadmap.role.name},
+            body=render_to_string("roadmaps/email/calendar_export.txt", context),
+            to=[export.user.email],
+        )
+        message.attach_alternative(render_to_string("roadmaps/email/calendar_export.html", context), "text/html")
     body = roadmap_calendar(roadmap=roadmap, tasks=tasks, now=now)
     message.attach(context["filename"], body, "text/calendar")
     return message

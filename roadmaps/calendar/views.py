@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from roadmaps.calendar import services as calendar_services
@@ -35,23 +37,27 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def subscribe(request: HttpRequest) -> HttpResponse:
     calendar_services.feed_get_or_create(user=request.user)
-    messages.success(request, "Your private calendar link is ready.")
+    messages.success(request, gettext("Your private calendar link is ready."))
     return redirect("calendar-page")
 
 
 CONFIRMATIONS = {
     "rotate": {
-        "title": "Make a new calendar link?",
-        "explanation": "The current link stops working at once: calendar apps subscribed to it stop updating, "
-        "and you will need to subscribe again with the new link.",
-        "action": "Yes, make a new link",
+        "title": _("Make a new calendar link?"),
+        "explanation": _(
+            "The current link stops working at once: calendar apps subscribed to it stop updating, "
+            "and you will need to subscribe again with the new link."
+        ),
+        "action": _("Yes, make a new link"),
         "danger": False,
     },
     "revoke": {
-        "title": "Turn the calendar link off?",
-        "explanation": "The link stops working at once: calendar apps subscribed to it stop updating. "
-        "You can make a new link later.",
-        "action": "Yes, turn the link off",
+        "title": _("Turn the calendar link off?"),
+        "explanation": _(
+            "The link stops working at once: calendar apps subscribed to it stop updating. "
+            "You can make a new link later."
+        ),
+        "action": _("Yes, turn the link off"),
         "danger": True,
     },
 }
@@ -71,8 +77,10 @@ def rotate(request: HttpRequest) -> HttpResponse:
     calendar_services.feed_rotate(user=request.user)
     messages.success(
         request,
-        "You have a new calendar link. The old one no longer works: "
-        "subscribe again with the new link in your calendar app.",
+        gettext(
+            "You have a new calendar link. The old one no longer works: "
+            "subscribe again with the new link in your calendar app."
+        ),
     )
     return redirect("calendar-page")
 
@@ -83,5 +91,5 @@ def revoke(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _confirm(request, "revoke")
     calendar_services.feed_revoke(user=request.user)
-    messages.success(request, "Your calendar link is turned off; calendar apps stop updating.")
+    messages.success(request, gettext("Your calendar link is turned off; calendar apps stop updating."))
     return redirect("calendar-page")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
@@ -122,7 +123,7 @@ class RoadmapMilestoneUpdateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError({"status": ["Send at least one of status, evidence_url or note."]})
+            raise serializers.ValidationError({"status": [_("Send at least one of status, evidence_url or note.")]})
         return attrs
 
 

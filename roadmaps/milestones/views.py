@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from roadmaps.milestones import selectors, services
@@ -21,9 +23,9 @@ from roadmaps.models.milestones import (
 from roadmaps.web.helpers import safe_next
 
 STATUS_MESSAGES = {
-    "done": "“{title}” is done: every part of it is ticked off.",
-    "skipped": "“{title}” is skipped.",
-    "todo": "“{title}” is back to do.",
+    "done": _("“%(title)s” is done: every part of it is ticked off."),
+    "skipped": _("“%(title)s” is skipped."),
+    "todo": _("“%(title)s” is back to do."),
 }
 
 
@@ -33,14 +35,14 @@ class MilestoneStatusForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     evidence_url = forms.CharField(
-        label="Link to what you made",
+        label=_("Link to what you made"),
         max_length=MAX_EVIDENCE_URL_LENGTH,
         required=False,
         validators=[validate_evidence_url],
-        help_text="An https:// link: a repository, a certificate, a post.",
+        help_text=_("An https:// link: a repository, a certificate, a post."),
     )
     note = forms.CharField(
-        label="Note",
+        label=_("Note"),
         max_length=MAX_NOTE_LENGTH,
         required=False,
         validators=[validate_note_text],
@@ -67,9 +69,9 @@ def milestone_status(request: HttpRequest, pk: int) -> HttpResponse:
         return _bad_request(request, milestone, form)
     status = form.cleaned_data["status"]
     services.milestone_update(milestone=milestone, status=status, now=timezone.now())
-    # Tagged with the milestone's anchor: the roadmap page shows the message there.
-    text = STATUS_MESSAGES[status].format(title=milestone.title)
-    messages.success(request, text, extra_tags=f"milestone-{milestone.id}")
+    messages.success(
+        request, STATUS_MESSAGES[status] % {"title": milestone.title}, extra_tags=f"milestone-{milestone.id}"
+    )
     return redirect(_back(request, milestone))
 
 
@@ -81,5 +83,9 @@ def milestone_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _bad_request(request, milestone, form)
     services.milestone_update(milestone=milestone, now=timezone.now(), **form.cleaned_data)
-    messages.success(request, f"Saved the evidence for “{milestone.title}”.", extra_tags=f"milestone-{milestone.id}")
+    messages.success(
+        request,
+        gettext("Saved the evidence for “%(title)s”.") % {"title": milestone.title},
+        extra_tags=f"milestone-{milestone.id}",
+    )
     return redirect(_back(request, milestone))

@@ -14,20 +14,22 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 MAX_EVIDENCE_URL_LENGTH = 2000
 MAX_NOTE_LENGTH = 2000
 
 # https only, with a host: Django's URL validator refuses "https:///path" and other schemes.
 validate_evidence_url = URLValidator(
-    schemes=["https"], message="Enter an https:// link with a host, e.g. https://github.com/you/project."
+    schemes=["https"], message=_("Enter an https:// link with a host, e.g. https://github.com/you/project.")
 )
 
 
 def validate_note_text(value: str) -> None:
     """Notes may span lines; other control characters (escapes, NUL) are refused."""
     if any(unicodedata.category(character) == "Cc" and character not in "\n\r\t" for character in value):
-        raise ValidationError("Control characters other than line breaks and tabs are not allowed.")
+        raise ValidationError(gettext("Control characters other than line breaks and tabs are not allowed."))
 
 
 class RoadmapMilestoneManager(models.Manager):

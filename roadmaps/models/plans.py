@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class Roadmap(models.Model):
@@ -41,10 +42,10 @@ class Roadmap(models.Model):
 
 
 class TaskStatus(models.TextChoices):
-    TODO = "todo", "To do"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
-    SKIPPED = "skipped", "Skipped"
+    TODO = "todo", pgettext_lazy("task status", "To do")
+    IN_PROGRESS = "in_progress", pgettext_lazy("task status", "In progress")
+    DONE = "done", pgettext_lazy("task status", "Done")
+    SKIPPED = "skipped", pgettext_lazy("task status", "Skipped")
 
 
 FINISHED_STATUSES = (TaskStatus.DONE, TaskStatus.SKIPPED)

@@ -17,6 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounts import languages
 from roadmaps.milestones.states import finished_between
 from roadmaps.models import NudgeDelivery, Task
 from roadmaps.nudges.unsubscribe import unsubscribe_url
@@ -104,10 +105,14 @@ def links(delivery: NudgeDelivery) -> dict[str, str]:
 def nudge_message(delivery: NudgeDelivery, tasks: Sequence[Task], *, connection=None) -> EmailMultiAlternatives:
     """The nudge as a text mail with an HTML alternative and one-click unsubscribe headers."""
     context = nudge_context(delivery, tasks)
-    subject = " ".join(render_to_string("roadmaps/email/nudge_subject.txt", context).split())
+    # In the recipient's language (the profile is loaded with the delivery); a job has no request.
+    with languages.override_for(delivery.user):
+        subject = " ".join(render_to_string("roadmaps/email/nudge_subject.txt", context).split())
+        body = render_to_string("roadmaps/email/nudge.txt", context)
+        html = render_to_string("roadmaps/email/nudge.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string("roadmaps/email/nudge.txt", context),
+        body=body,
         to=[delivery.user.email],
         connection=connection,
         headers={
@@ -120,7 +125,7 @@ def nudge_message(delivery: NudgeDelivery, tasks: Sequence[Task], *, connection=
             "Message-ID": message_id(delivery),
         },
     )
-    message.attach_alternative(render_to_string("roadmaps/email/nudge.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     return message
 
 

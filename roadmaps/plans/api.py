@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -78,9 +79,11 @@ class SessionRangeSerializer(serializers.Serializer):
         date_from = attrs.get("date_from") or self.context["today"]
         date_to = attrs.get("date_to") or date_from + timedelta(days=DEFAULT_SESSION_DAYS - 1)
         if date_to < date_from:
-            raise serializers.ValidationError({"to": ["Must be on or after 'from'."]})
+            raise serializers.ValidationError({"to": [_("Must be on or after 'from'.")]})
         if (date_to - date_from).days >= MAX_SESSION_DAYS:
-            raise serializers.ValidationError({"to": [f"Ask for at most {MAX_SESSION_DAYS} days at a time."]})
+            raise serializers.ValidationError(
+                {"to": [_("Ask for at most %(days)d days at a time.") % {"days": MAX_SESSION_DAYS}]}
+            )
         return {"date_from": date_from, "date_to": date_to}
 
 
@@ -135,7 +138,7 @@ class TaskSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         if "status" not in attrs:
-            raise serializers.ValidationError({"status": ["This field is required."]})
+            raise serializers.ValidationError({"status": [_("This field is required.")]})
         return attrs
 
 
@@ -306,22 +309,28 @@ class RoadmapCreateSerializer(serializers.Serializer):
         earliest, latest = today - timedelta(days=MAX_DAYS_BACK), today + timedelta(days=MAX_DAYS_AHEAD)
         if not earliest <= value <= latest:
             raise serializers.ValidationError(
-                f"Choose a start date from {earliest.isoformat()} (a week ago) to {latest.isoformat()} (a year ahead)."
+                _("Choose a start date from %(earliest)s (a week ago) to %(latest)s (a year ahead).")
+                % {"earliest": earliest.isoformat(), "latest": latest.isoformat()}
             )
         return value
 
     def validate(self, attrs):
         role, track = attrs.get("role"), attrs.get("track")
         if role is not None and track is not None and not track.roles.filter(pk=role.pk).exists():
-            fitting = ", ".join(role.tracks.order_by("slug").values_list("slug", flat=True)) or "none yet"
-            message = f"This track does not fit the role {role.slug}; tracks that do: {fitting}."
+            fitting = ", ".join(role.tracks.order_by("slug").values_list("slug", flat=True)) or _("none yet")
+            message = _("This track does not fit the role %(role)s; tracks that do: %(fitting)s.") % {
+                "role": role.slug,
+                "fitting": fitting,
+            }
             raise serializers.ValidationError({"track": [message]})
         dropped = attrs.get("drop_milestones") or []
         if dropped and track is not None:
             optional = set(track.phases.filter(milestones__optional=True).values_list("milestones__slug", flat=True))
             refused = sorted(set(dropped) - optional)
             if refused:
-                message = f"Only optional milestones of this track can be dropped, not: {', '.join(refused)}."
+                message = _("Only optional milestones of this track can be dropped, not: %(refused)s.") % {
+                    "refused": ", ".join(refused)
+                }
                 raise serializers.ValidationError({"drop_milestones": [message]})
         return attrs
 
@@ -480,9 +489,9 @@ class ReplanSerializer(serializers.Serializer):
     def validate_from_date(self, value: date) -> date:
         roadmap, today = self.context["roadmap"], self.context["today"]
         if value < roadmap.start_date:
-            raise serializers.ValidationError("Re-plan from a date on or after the roadmap's start date.")
+            raise serializers.ValidationError(_("Re-plan from a date on or after the roadmap's start date."))
         if value > today + timedelta(days=MAX_DAYS_FROM_TODAY):
-            raise serializers.ValidationError("Re-plan from a date within a year of today.")
+            raise serializers.ValidationError(_("Re-plan from a date within a year of today."))
         return value
 
 

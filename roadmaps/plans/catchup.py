@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from roadmaps.calendar import services as calendar_services
 from roadmaps.models import Roadmap, Task
@@ -81,7 +82,10 @@ def _replan_end(roadmap: Roadmap, tasks: list[Task], today: date, hours: int) ->
 
 def _extend(roadmap: Roadmap, tasks: list[Task], today: date) -> CatchUpOption:
     end = _replan_end(roadmap, tasks, today, roadmap.weekly_hours) or date.max
-    summary = f"Keep {roadmap.weekly_hours} h a week and move the end to {end.isoformat()}."
+    summary = gettext("Keep %(hours)s h a week and move the end to %(end)s.") % {
+        "hours": roadmap.weekly_hours,
+        "end": end.isoformat(),
+    }
     return CatchUpOption("extend", summary, end, roadmap.weekly_hours)
 
 
@@ -89,10 +93,14 @@ def _add_hours(roadmap: Roadmap, tasks: list[Task], today: date) -> CatchUpOptio
     for hours in range(roadmap.weekly_hours + 1, MAX_WEEKLY_HOURS + 1):
         end = _replan_end(roadmap, tasks, today, hours)
         if end is not None and end <= roadmap.end_date:
-            summary = (
-                f"Study {hours} h a week instead of {roadmap.weekly_hours} until {end.isoformat()} "
-                f"to keep the end on {roadmap.end_date.isoformat()}."
-            )
+            summary = gettext(
+                "Study %(hours)s h a week instead of %(current)s until %(until)s to keep the end on %(end)s."
+            ) % {
+                "hours": hours,
+                "current": roadmap.weekly_hours,
+                "until": end.isoformat(),
+                "end": roadmap.end_date.isoformat(),
+            }
             return CatchUpOption("add_hours", summary, end, hours)
     return None
 
@@ -110,7 +118,11 @@ def _drop_optional(roadmap: Roadmap, tasks: list[Task], today: date) -> CatchUpO
     end = _replan_end(roadmap, kept, today, roadmap.weekly_hours) or date.max
     slugs = list(dict.fromkeys(task.milestone.slug for task in dropped))
     saved = round(sum(task.estimated_minutes for task in dropped) / 60, 2)
-    summary = f"Drop {len(slugs)} optional milestone(s), saving {saved:g} h; the end moves to {end.isoformat()}."
+    summary = gettext("Drop %(count)s optional milestone(s), saving %(saved)s h; the end moves to %(end)s.") % {
+        "count": len(slugs),
+        "saved": f"{saved:g}",
+        "end": end.isoformat(),
+    }
     return CatchUpOption("drop_optional", summary, end, roadmap.weekly_hours, slugs, saved)
 
 

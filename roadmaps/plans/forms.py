@@ -7,8 +7,9 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.utils.functional import lazy
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import TimezoneField
 from accounts.models import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS, Background, validate_display_text
@@ -20,13 +21,13 @@ from roadmaps.plans.api import MAX_DAYS_AHEAD, MAX_DAYS_BACK, MAX_TARGET_WEEKS
 from roadmaps.plans.catchup import KINDS
 
 WEEKDAYS = [
-    (1, "Monday"),
-    (2, "Tuesday"),
-    (3, "Wednesday"),
-    (4, "Thursday"),
-    (5, "Friday"),
-    (6, "Saturday"),
-    (7, "Sunday"),
+    (1, _("Monday")),
+    (2, _("Tuesday")),
+    (3, _("Wednesday")),
+    (4, _("Thursday")),
+    (5, _("Friday")),
+    (6, _("Saturday")),
+    (7, _("Sunday")),
 ]
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
@@ -35,8 +36,8 @@ class StudyDaysField(forms.TypedMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Study days")
-        kwargs.setdefault("error_messages", {"required": "Choose at least one study day."})
+        kwargs.setdefault("label", _("Study days"))
+        kwargs.setdefault("error_messages", {"required": _("Choose at least one study day.")})
         super().__init__(choices=WEEKDAYS, coerce=int, **kwargs)
 
     def clean(self, value):
@@ -45,7 +46,7 @@ class StudyDaysField(forms.TypedMultipleChoiceField):
 
 def weekly_hours_field(**kwargs) -> forms.IntegerField:
     return forms.IntegerField(
-        label="Hours a week",
+        label=_("Hours a week"),
         min_value=MIN_WEEKLY_HOURS,
         max_value=MAX_WEEKLY_HOURS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
@@ -60,7 +61,7 @@ class RoleStepForm(forms.Form):
     role = forms.ModelChoiceField(
         queryset=Role.objects.all(),
         to_field_name="slug",
-        error_messages={"required": "Choose a role.", "invalid_choice": "Choose a listed role."},
+        error_messages={"required": _("Choose a role."), "invalid_choice": _("Choose a listed role.")},
     )
 
 
@@ -68,7 +69,7 @@ class TrackStepForm(RoleStepForm):
     track = forms.ModelChoiceField(
         queryset=Track.objects.all(),
         to_field_name="slug",
-        error_messages={"required": "Choose a track.", "invalid_choice": "Choose a listed track."},
+        error_messages={"required": _("Choose a track."), "invalid_choice": _("Choose a listed track.")},
     )
 
 
@@ -77,22 +78,24 @@ class SkillsStepForm(TrackStepForm):
         queryset=Skill.objects.all(),
         to_field_name="slug",
         required=False,
-        label="Skills you already have",
+        label=_("Skills you already have"),
         widget=forms.CheckboxSelectMultiple,
     )
 
 
 class PlanForm(SkillsStepForm):
-    weekly_hours = weekly_hours_field(help_text=f"Between {MIN_WEEKLY_HOURS} and {MAX_WEEKLY_HOURS}.")
+    weekly_hours = weekly_hours_field(
+        help_text=format_lazy(_("Between {low} and {high}."), low=MIN_WEEKLY_HOURS, high=MAX_WEEKLY_HOURS)
+    )
     study_days = StudyDaysField()
-    start_date = forms.DateField(label="Start date", widget=forms.DateInput(attrs={"type": "date"}))
-    timezone = TimezoneField(help_text="Your days start and end on this clock.")
+    start_date = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    timezone = TimezoneField(help_text=_("Your days start and end on this clock."))
     target_weeks = forms.IntegerField(
-        label="Finish within (weeks)",
+        label=_("Finish within (weeks)"),
         required=False,
         min_value=1,
         max_value=MAX_TARGET_WEEKS,
-        help_text="Optional. Leave empty to go at your own pace, however long it takes.",
+        help_text=_("Optional. Leave empty to go at your own pace, however long it takes."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
@@ -105,11 +108,13 @@ class PlanForm(SkillsStepForm):
 
     def describe_target(self, track: Track) -> None:
         weeks = (
-            f"{track.min_weeks} weeks"
+            ngettext("%(weeks)d week", "%(weeks)d weeks", track.min_weeks) % {"weeks": track.min_weeks}
             if track.min_weeks == track.max_weeks
-            else f"{track.min_weeks} to {track.max_weeks} weeks"
+            else gettext("%(low)d to %(high)d weeks") % {"low": track.min_weeks, "high": track.max_weeks}
         )
-        text = f"{track.name} usually takes {weeks}. Leave empty to go at your own pace, however long it takes."
+        text = gettext(
+            "%(track)s usually takes %(weeks)s. Leave empty to go at your own pace, however long it takes."
+        ) % {"track": track.name, "weeks": weeks}
         self.fields["target_weeks"].help_text = text
         # A validated form already holds its bound fields, each with a copy of the text.
         self["target_weeks"].help_text = text
@@ -118,7 +123,7 @@ class PlanForm(SkillsStepForm):
         start = self.cleaned_data["start_date"]
         earliest, latest = self.today - timedelta(days=MAX_DAYS_BACK), self.today + timedelta(days=MAX_DAYS_AHEAD)
         if not earliest <= start <= latest:
-            raise forms.ValidationError("Choose a start date from a week ago to a year ahead.")
+            raise forms.ValidationError(gettext("Choose a start date from a week ago to a year ahead."))
         return start
 
     def plan_inputs(self) -> services.PlanInputs:
@@ -147,9 +152,9 @@ class PlanForm(SkillsStepForm):
             query.pop("blocked_dates", None)
             query.pop("buffer_weeks", None)
             label = (
-                f"Use {fix.weekly_hours} h a week"
+                gettext("Use %(hours)s h a week") % {"hours": fix.weekly_hours}
                 if fix.weekly_hours != inputs.weekly_hours
-                else f"Finish within {fix.target_weeks} weeks"
+                else gettext("Finish within %(weeks)s weeks") % {"weeks": fix.target_weeks}
             )
             fixes.append({"label": label, "query": urlencode(query, doseq=True)})
         return fixes
@@ -181,8 +186,8 @@ def _hours_help() -> str:
 
 HOURS_OUT_OF_RANGE = lazy(_hours_out_of_range, str)()
 HOURS_ERRORS = {
-    "required": _lazy("Say how many hours a week you can study."),
-    "invalid": _lazy("Write the hours as a whole number, such as 6."),
+    "required": _("Say how many hours a week you can study."),
+    "invalid": _("Write the hours as a whole number, such as 6."),
     "min_value": HOURS_OUT_OF_RANGE,
     "max_value": HOURS_OUT_OF_RANGE,
 }
@@ -230,8 +235,8 @@ class CatchUpChoiceForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[(kind, kind) for kind in KINDS],
         error_messages={
-            "required": _lazy("Choose one of the ways back onto your plan."),
-            "invalid_choice": _lazy("Choose one of the ways back onto your plan listed here."),
+            "required": _("Choose one of the ways back onto your plan."),
+            "invalid_choice": _("Choose one of the ways back onto your plan listed here."),
         },
     )
 
@@ -240,7 +245,7 @@ class TaskStatusForm(forms.Form):
     status = forms.ChoiceField(choices=TaskStatus.choices)
 
 
-FILTERS = [("", "All"), *TaskStatus.choices, ("overdue", "Overdue")]
+FILTERS = [("", _("All")), *TaskStatus.choices, ("overdue", _("Overdue"))]
 
 
 # The roadmap page's time windows: tasks with a day in this week or in this and next week.
@@ -291,36 +296,36 @@ class TaskActionForm(forms.Form):
 
 class SettingsForm(forms.Form):
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=150,
         required=False,
         validators=[validate_display_text],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     background = forms.ChoiceField(
-        label="Background", choices=[("", "Prefer not to say"), *Background.choices], required=False
+        label=_("Background"), choices=[("", _("Prefer not to say")), *Background.choices], required=False
     )
     timezone = TimezoneField()
-    weekly_hours = weekly_hours_field(help_text="The default for your next roadmap.")
+    weekly_hours = weekly_hours_field(help_text=_("The default for your next roadmap."))
     study_days = StudyDaysField()
     study_time = forms.TimeField(
-        label=_lazy("Study sessions start at"),
+        label=_("Study sessions start at"),
         input_formats=["%H:%M"],
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text=_lazy("On your own clock: a study day's first session starts then, the next when it ends."),
+        help_text=_("On your own clock: a study day's first session starts then, the next when it ends."),
         error_messages={
-            "required": _lazy("Choose when your study sessions start, such as 19:00."),
-            "invalid": _lazy("Write the time as hours and minutes, such as 19:00."),
+            "required": _("Choose when your study sessions start, such as 19:00."),
+            "invalid": _("Write the time as hours and minutes, such as 19:00."),
         },
     )
     all_day_events = forms.BooleanField(
-        label=_lazy("In my calendar, show each study day as one all-day event instead of timed sessions"),
+        label=_("In my calendar, show each study day as one all-day event instead of timed sessions"),
         required=False,
     )
-    nudges_enabled = forms.BooleanField(label="Send me a weekly e-mail with the week's tasks", required=False)
-    nudge_weekday = forms.TypedChoiceField(label="Day of the e-mail", choices=WEEKDAYS, coerce=int)
+    nudges_enabled = forms.BooleanField(label=_("Send me a weekly e-mail with the week's tasks"), required=False)
+    nudge_weekday = forms.TypedChoiceField(label=_("Day of the e-mail"), choices=WEEKDAYS, coerce=int)
     nudge_hour = forms.TypedChoiceField(
-        label="Time of the e-mail", choices=HOURS, coerce=int, help_text="On your own clock."
+        label=_("Time of the e-mail"), choices=HOURS, coerce=int, help_text=_("On your own clock.")
     )
 
     @classmethod

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from roadmaps.portfolio import selectors, services
@@ -40,11 +42,11 @@ def public_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 class PortfolioForm(forms.Form):
-    public = forms.BooleanField(required=False, label="Share my progress page")
+    public = forms.BooleanField(required=False, label=_("Share my progress page"))
     discoverable = forms.BooleanField(
         required=False,
-        label="Let search engines list it",
-        help_text="Off: the page asks search engines not to index it; only people you give the address to find it.",
+        label=_("Let search engines list it"),
+        help_text=_("Off: the page asks search engines not to index it; only people you give the address to find it."),
     )
 
 
@@ -55,7 +57,8 @@ def manage_page(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             portfolio = services.portfolio_set(user=request.user, **form.cleaned_data)
             messages.success(
-                request, "Your progress page is public." if portfolio.public else "Your progress page is off."
+                request,
+                gettext("Your progress page is public.") if portfolio.public else gettext("Your progress page is off."),
             )
             return redirect("portfolio-page")
     portfolio = selectors.portfolio_of(request.user)

@@ -15,6 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
@@ -26,7 +28,13 @@ from roadmaps.plans.forms import PlanForm, RoleStepForm, SkillsStepForm, TrackSt
 from roadmaps.plans.summaries import phase_summaries
 from roadmaps.web.helpers import learner_profile, learner_today
 
-STEPS = ["Role", "Track", "Skills", "Schedule", "Preview"]
+STEPS = [
+    pgettext_lazy("onboarding step", "Role"),
+    pgettext_lazy("onboarding step", "Track"),
+    pgettext_lazy("onboarding step", "Skills"),
+    pgettext_lazy("onboarding step", "Schedule"),
+    pgettext_lazy("onboarding step", "Preview"),
+]
 
 
 def _page(request, template: str, step: int, context: dict, status: int = 200) -> HttpResponse:
@@ -79,7 +87,7 @@ def _category_order(role: Role) -> tuple[int, int, str]:
 def choose_track(request: HttpRequest) -> HttpResponse:
     form = RoleStepForm(request.GET)
     if not form.is_valid():
-        messages.error(request, "Choose a role first.")
+        messages.error(request, _("Choose a role first."))
         return redirect("onboarding")
     role = form.cleaned_data["role"]
     fitting = list(Track.objects.filter(roles=role))
@@ -98,7 +106,7 @@ def choose_track(request: HttpRequest) -> HttpResponse:
 def choose_skills(request: HttpRequest) -> HttpResponse:
     form = TrackStepForm(request.GET)
     if not form.is_valid():
-        messages.error(request, "Choose a track first.")
+        messages.error(request, _("Choose a track first."))
         return redirect(_back_to("onboarding-track", request.GET, ["role"]))
     track = form.cleaned_data["track"]
     skills = Skill.objects.filter(milestones__phase__track=track).distinct()
@@ -121,7 +129,7 @@ def choose_skills(request: HttpRequest) -> HttpResponse:
 def schedule(request: HttpRequest) -> HttpResponse:
     form = SkillsStepForm(request.GET)
     if not form.is_valid():
-        messages.error(request, "Choose a role and a track first.")
+        messages.error(request, _("Choose a role and a track first."))
         return redirect("onboarding")
     profile = learner_profile(request)
     track = form.cleaned_data["track"]
@@ -196,7 +204,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 def _invalid_plan(request, form: PlanForm, data) -> HttpResponse:
     """Bad schedule input comes back on the schedule form; a bad earlier choice restarts."""
     if any(name in form.errors for name in SkillsStepForm.base_fields):
-        messages.error(request, "That role or track is not in the catalog; choose again.")
+        messages.error(request, _("That role or track is not in the catalog; choose again."))
         return redirect("onboarding")
     return _schedule_page(request, form, data, form.cleaned_data["track"], status=400)
 
@@ -214,5 +222,5 @@ def create(request: HttpRequest) -> HttpResponse:
         fixes = form.reject(error)
         return _schedule_page(request, form, request.POST, form.cleaned_data["track"], status=400, fixes=fixes)
     account_services.profile_update(profile=profile, **form.profile_defaults())
-    messages.success(request, f"Your {roadmap.role.name} roadmap is ready.")
+    messages.success(request, _("Your %(role)s roadmap is ready.") % {"role": roadmap.role.name})
     return redirect("roadmap-dashboard", pk=roadmap.pk)

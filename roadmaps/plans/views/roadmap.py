@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from roadmaps.calendar import services as calendar_services
@@ -29,7 +31,12 @@ from roadmaps.plans.views.task_rows import RowWriter, task_label
 from roadmaps.web.helpers import learner_profile, learner_today, safe_next
 
 CALENDAR_COLUMNS = ("uid", "legacy_calendar_uid", "calendar_revision", "updated_at")
-DONE_VERBS = {"done": "done", "skipped": "skipped", "todo": "to do", "in_progress": "in progress"}
+DONE_MESSAGES = {
+    "done": _("“%(title)s” is now done."),
+    "skipped": _("“%(title)s” is now skipped."),
+    "todo": _("“%(title)s” is now to do."),
+    "in_progress": _("“%(title)s” is now in progress."),
+}
 
 
 @login_required
@@ -226,7 +233,7 @@ def _mark(request: HttpRequest, task, status: str, back: str) -> HttpResponse:
     """Store the status, then back to the task's row; the message carries its anchor, and the roadmap page
     shows it there, with the milestone open."""
     services.task_mark(task=task, status=status, now=timezone.now())
-    messages.success(request, f"“{task.title}” is now {DONE_VERBS[status]}.", extra_tags=f"task-{task.id}")
+    messages.success(request, DONE_MESSAGES[status] % {"title": task.title}, extra_tags=f"task-{task.id}")
     return redirect(f"{back.split('#')[0]}#task-{task.id}")
 
 
@@ -237,10 +244,10 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
     back = safe_next(request, reverse("calendar-page"))
     # The API's throttle, so pages and API share one budget of e-mails per learner.
     if not ExportThrottle().allow_request(request, None):
-        messages.error(request, "You have asked for many e-mails in a short time; try again later.")
+        messages.error(request, gettext("You have asked for many e-mails in a short time; try again later."))
         return redirect(back)
     calendar_services.export_request(user=request.user, roadmap=roadmap)
-    messages.success(request, f"The calendar file is on its way to {request.user.email}.")
+    messages.success(request, gettext("The calendar file is on its way to %(email)s.") % {"email": request.user.email})
     return redirect(back)
 
 
@@ -249,6 +256,6 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap = get_object_or_404(selectors.roadmaps_of(request.user), pk=pk)
     if request.method == "POST":
         services.roadmap_delete(roadmap=roadmap)
-        messages.success(request, f"The {roadmap.role.name} roadmap was deleted.")
+        messages.success(request, gettext("The %(role)s roadmap was deleted.") % {"role": roadmap.role.name})
         return redirect("dashboard")
     return render(request, "roadmaps/web/roadmap_delete.html", {"roadmap": roadmap})

@@ -12,11 +12,15 @@
       button.hidden = false;
       button.addEventListener("click", function () {
         copyText(field).then(function () {
-          if (status) status.textContent = "Link copied.";
+          // The page gives the texts in its language (data-copied, data-copy-failed).
+          if (status) status.textContent = button.getAttribute("data-copied") || "Link copied.";
         }, function () {
           field.focus();
           field.select();
-          if (status) status.textContent = "Press Ctrl+C (or ⌘C) to copy the selected link.";
+          if (status) {
+            status.textContent =
+              button.getAttribute("data-copy-failed") || "Press Ctrl+C (or ⌘C) to copy the selected link.";
+          }
         });
       });
     });
