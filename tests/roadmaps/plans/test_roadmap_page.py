@@ -203,7 +203,7 @@ def test_each_task_has_one_done_button_and_start_and_skip_in_a_menu(client, road
     assert "name=start" not in started and ">Skip</button>" in started and "In progress" in started
     assert done.count("<button") == 1 and ">Undo</button>" in done and "finished Wed 18 Nov" in done
     # One CSRF token a milestone, not one a task.
-    assert page.count('name="csrfmiddlewaretoken"') == 15 + 1  # and the log-out form's
+    assert page.count('name="csrfmiddlewaretoken"') == 15 + 2  # and the log-out and language forms'
 
 
 def test_done_from_the_roadmap_page_returns_to_the_task_with_the_message_beside_it(client, roadmap):
