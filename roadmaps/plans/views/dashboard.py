@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _lazy
 
 from roadmaps.milestones.states import finished_between
 from roadmaps.models import Roadmap
@@ -22,7 +23,7 @@ from roadmaps.plans.summaries import phase_summaries, tasks_in_week, week_bounds
 from roadmaps.web.burnup import burnup_chart
 from roadmaps.web.helpers import learner_profile, learner_today
 
-STATUS_LABELS = {"ahead": "Ahead of plan", "on_track": "On track", "behind": "Behind plan"}
+STATUS_LABELS = {"ahead": _lazy("Ahead of plan"), "on_track": _lazy("On track"), "behind": _lazy("Behind plan")}
 NEXT_TASKS = 3
 
 
