@@ -21,13 +21,13 @@ from roadmaps.plans.api import MAX_DAYS_AHEAD, MAX_DAYS_BACK, MAX_DAYS_FROM_TODA
 from roadmaps.plans.catchup import KINDS
 
 WEEKDAYS = [
-    (1, "Monday"),
-    (2, "Tuesday"),
-    (3, "Wednesday"),
-    (4, "Thursday"),
-    (5, "Friday"),
-    (6, "Saturday"),
-    (7, "Sunday"),
+    (1, _lazy("Monday")),
+    (2, _lazy("Tuesday")),
+    (3, _lazy("Wednesday")),
+    (4, _lazy("Thursday")),
+    (5, _lazy("Friday")),
+    (6, _lazy("Saturday")),
+    (7, _lazy("Sunday")),
 ]
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
@@ -36,8 +36,8 @@ class StudyDaysField(forms.TypedMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Study days")
-        kwargs.setdefault("error_messages", {"required": "Choose at least one study day."})
+        kwargs.setdefault("label", _lazy("Study days"))
+        kwargs.setdefault("error_messages", {"required": _lazy("Choose at least one study day.")})
         super().__init__(choices=WEEKDAYS, coerce=int, **kwargs)
 
     def clean(self, value):
@@ -46,7 +46,7 @@ class StudyDaysField(forms.TypedMultipleChoiceField):
 
 def weekly_hours_field(**kwargs) -> forms.IntegerField:
     return forms.IntegerField(
-        label="Hours a week",
+        label=_lazy("Hours a week"),
         min_value=MIN_WEEKLY_HOURS,
         max_value=MAX_WEEKLY_HOURS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
@@ -216,22 +216,21 @@ class PaceForm(forms.Form):
         error_messages={"invalid": _lazy("Write the date as year-month-day, such as 2027-01-31.")},
     )
 
-    def __init__(self, *args, roadmap, today: date, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.roadmap, self.today = roadmap, today
+    def __init__(self, data=None, *args, roadmap, today: date, **kwargs):
+        default_from = max(today, roadmap.start_date)
+        if data is not None and not data.get("from_date"):
+            data = data.copy()  # left empty: the field shows the day the re-plan then starts from
+            data["from_date"] = default_from.isoformat()
+        super().__init__(data, *args, **kwargs)
+        self.roadmap, self.today, self.default_from = roadmap, today, default_from
         self.earliest = roadmap.start_date
         self.latest = today + timedelta(days=MAX_DAYS_FROM_TODAY)
-        self.default_from = max(today, roadmap.start_date)
         field = self.fields["from_date"]
         field.widget.attrs.update(min=self.earliest.isoformat(), max=self.latest.isoformat())
         field.help_text = gettext(
-            "Unfinished tasks start on or after this day: from the roadmap's start (%(earliest)s) "
-            "to a year from today (%(latest)s). Empty: %(default)s."
-        ) % {
-            "earliest": date_format(self.earliest, "j F Y"),
-            "latest": date_format(self.latest, "j F Y"),
-            "default": date_format(self.default_from, "j F Y"),
-        }
+            "Unfinished tasks start on or after this day: any day from the roadmap's start (%(earliest)s) "
+            "to a year from today (%(latest)s)."
+        ) % {"earliest": date_format(self.earliest, "j F Y"), "latest": date_format(self.latest, "j F Y")}
 
     @classmethod
     def for_roadmap(cls, roadmap, *, today: date) -> PaceForm:

@@ -1,6 +1,7 @@
 """The pace, re-plan and catch-up pages: every change is previewed (end before/after, tasks moved)
 from the same services that apply it, errors stay beside the field, and a far move is flagged."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -281,6 +282,8 @@ def test_the_pace_page_starts_the_re_plan_from_today_by_default_as_the_api_does(
 
     assert shown.context["form"]["from_date"].value() == date(2026, 11, 23)
     assert response.context["form"].cleaned_data["from_date"] == date(2026, 11, 23)
+    field = re.search(rb'<input type="date" name="from_date"[^>]*>', response.content).group()
+    assert b'value="2026-11-23"' in field  # the preview's field shows the day it used
     expected = api_preview(learner_client, roadmap, weekly_hours=3, study_days=[2])
     assert response.context["preview"].end_after.isoformat() == expected["end_date_after"]
 
