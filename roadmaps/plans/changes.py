@@ -64,20 +64,25 @@ def replan_preview(
     return ChangePreview(result.end_date_before, result.end_date_after, len(result.moved_task_ids))
 
 
-def fitting_weekly_hours(roadmap: Roadmap, *, from_date: date, study_days: list[int]) -> int | None:
+def fitting_weekly_hours(
+    roadmap: Roadmap, *, from_date: date, study_days: list[int], end_by: date | None = None
+) -> int | None:
     """The fewest hours a week (up to the API's maximum) at which the re-plan fits, else None.
 
-    More hours never make the re-plan end later, so a binary search over the
-    planner's own re-plan finds it; one query.
+    With ``end_by``, the re-plan must also end on or before that day: the pace
+    that keeps an end date. More hours never make the re-plan end later, so a
+    binary search over the planner's own re-plan finds it; one query.
     """
     tasks = list(selectors.tasks_in_plan_order(roadmap))
 
     def fits(hours: int) -> bool:
         try:
-            services.replan_compute(roadmap, tasks, from_date=from_date, weekly_hours=hours, study_days=study_days)
+            result = services.replan_compute(
+                roadmap, tasks, from_date=from_date, weekly_hours=hours, study_days=study_days
+            )
         except services.PlanRejected:
             return False
-        return True
+        return end_by is None or result.end_date <= end_by
 
     low, high = 1, services.MAX_WEEKLY_HOURS_FIX
     if not fits(high):

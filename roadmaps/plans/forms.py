@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
@@ -17,7 +18,7 @@ from roadmaps.catalog import selectors as catalog_selectors
 from roadmaps.models import Role, Skill, Track
 from roadmaps.models.plans import TaskStatus
 from roadmaps.plans import services
-from roadmaps.plans.api import MAX_DAYS_AHEAD, MAX_DAYS_BACK, MAX_TARGET_WEEKS
+from roadmaps.plans.api import MAX_DAYS_AHEAD, MAX_DAYS_BACK, MAX_DAYS_FROM_TODAY, MAX_TARGET_WEEKS
 from roadmaps.plans.catchup import KINDS
 
 WEEKDAYS = [
@@ -208,14 +209,59 @@ class ReplanForm(forms.Form):
 
 
 class PaceForm(forms.Form):
-    """The pace page: the roadmap's hours a week and study days, both required, in the learner's words."""
+    """The pace page: the roadmap's hours a week and study days, both required, in the learner's words,
+    and the day the re-plan starts from (the API's ``from_date`` rules; empty means today)."""
 
     weekly_hours = weekly_hours_field(help_text=lazy(_hours_help, str)(), error_messages=HOURS_ERRORS)
     study_days = StudyDaysField()
+    from_date = forms.DateField(
+        label=_("Re-plan from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Write the date as year-month-day, such as 2027-01-31.")},
+    )
+
+    def __init__(self, data=None, *args, roadmap, today: date, **kwargs):
+        default_from = max(today, roadmap.start_date)
+        if data is not None and not data.get("from_date"):
+            data = data.copy()  # left empty: the field shows the day the re-plan then starts from
+            data["from_date"] = default_from.isoformat()
+        super().__init__(data, *args, **kwargs)
+        self.roadmap, self.today, self.default_from = roadmap, today, default_from
+        self.earliest = roadmap.start_date
+        self.latest = today + timedelta(days=MAX_DAYS_FROM_TODAY)
+        field = self.fields["from_date"]
+        field.widget.attrs.update(min=self.earliest.isoformat(), max=self.latest.isoformat())
+        field.help_text = gettext(
+            "Unfinished tasks start on or after this day: any day from the roadmap's start (%(earliest)s) "
+            "to a year from today (%(latest)s)."
+        ) % {"earliest": date_format(self.earliest, "j F Y"), "latest": date_format(self.latest, "j F Y")}
 
     @classmethod
-    def for_roadmap(cls, roadmap) -> PaceForm:
-        return cls(initial={"weekly_hours": roadmap.weekly_hours, "study_days": roadmap.study_days})
+    def for_roadmap(cls, roadmap, *, today: date) -> PaceForm:
+        initial = {
+            "weekly_hours": roadmap.weekly_hours,
+            "study_days": roadmap.study_days,
+            "from_date": max(today, roadmap.start_date),
+        }
+        return cls(initial=initial, roadmap=roadmap, today=today)
+
+    def clean_from_date(self) -> date:
+        """The API's re-plan rules: on or after the roadmap's start, at most a year after today."""
+        value = self.cleaned_data["from_date"]
+        if value is None:
+            return self.default_from
+        if value < self.earliest:
+            raise forms.ValidationError(
+                gettext("Re-plan from a date on or after the roadmap's start date (%(day)s).")
+                % {"day": date_format(self.earliest, "j F Y")}
+            )
+        if value > self.latest:
+            raise forms.ValidationError(
+                gettext("Re-plan from a date within a year of today (by %(day)s).")
+                % {"day": date_format(self.latest, "j F Y")}
+            )
+        return value
 
     def hours_fix(self) -> int | None:
         """For hours out of range, the nearest hours that are in range (offered as one click)."""

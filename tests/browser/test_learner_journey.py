@@ -254,6 +254,19 @@ def test_a_learner_behind_acts_from_the_dashboard_and_previews_every_change(page
     page.get_by_role("link", name="Use 1 hour a week").click()
     # 1 h a week pushes the end far out: the preview says so before anything moves.
     expect(page.get_by_test_id("far-warning")).to_contain_text("more than three months later")
+    # Keeping the end date is one click away, and previewed too.
+    page.get_by_test_id("keep-end-link").click()
+    expect(page.get_by_test_id("change-preview")).to_be_visible()
+    expect(page.get_by_test_id("far-warning")).to_have_count(0)
+    ends_now = datetime.strptime(page.get_by_test_id("end-before").inner_text(), "%d %B %Y").date()
+    assert datetime.strptime(page.get_by_test_id("end-after").inner_text(), "%d %B %Y").date() <= ends_now
+    assert Roadmap.objects.get(pk=roadmap.pk).end_date == ends_now
+    # The re-plan's first day is a field too: outside the API's window it is refused beside it.
+    page.get_by_label("Re-plan from").fill("2000-01-01")
+    page.get_by_role("button", name="Preview the change").click()
+    expect(page.locator("#id_from_date_error")).to_contain_text("on or after the roadmap's start date")
+    first_day = learner.profile.local_today(timezone.now()) + timedelta(days=9)
+    page.get_by_label("Re-plan from").fill(first_day.isoformat())
     hours = roadmap.weekly_hours + 4
     page.get_by_label("Hours a week").fill(str(hours))
     page.get_by_role("button", name="Preview the change").click()
@@ -265,6 +278,7 @@ def test_a_learner_behind_acts_from_the_dashboard_and_previews_every_change(page
     expect(page.get_by_text(re.compile(r"^Re-planned from"))).to_be_visible()
     stored = Roadmap.objects.get(pk=roadmap.pk)
     assert (stored.weekly_hours, stored.end_date) == (hours, previewed)
+    assert not stored.tasks.exclude(status__in=["done", "skipped"]).filter(start_date__lt=first_day).exists()
     assert page.csp_errors == []
 
 

@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 
 from roadmaps.calendar import services as calendar_services
 from roadmaps.nudges.unsubscribe import unsubscribe_token
+from roadmaps.plans import services as plan_services
 from tests.browser.conftest import ARTIFACTS, _open_page, log_in
 from tests.browser.test_learner_journey import roadmap_for
 from tests.factories import UserFactory
@@ -75,6 +76,9 @@ def visits(roadmap_id: int, learner_id: int, uid: str, reset_token: str) -> list
         Visit("roadmap-pace", f"/roadmaps/{roadmap_id}/pace/"),
         Visit("roadmap-pace-preview", f"/roadmaps/{roadmap_id}/pace/?weekly_hours=1&study_days=1&study_days=4"),
         Visit("roadmap-pace-error", f"/roadmaps/{roadmap_id}/pace/?weekly_hours=0&study_days=1"),
+        Visit(
+            "roadmap-pace-date-error", f"/roadmaps/{roadmap_id}/pace/?weekly_hours=5&study_days=1&from_date=2000-01-01"
+        ),
         Visit("roadmap-replan", f"/roadmaps/{roadmap_id}/replan/"),
         Visit("roadmap-catch-up", f"/roadmaps/{roadmap_id}/catch-up/"),
         Visit("roadmap-catch-up-preview", f"/roadmaps/{roadmap_id}/catch-up/?kind=extend"),
@@ -96,8 +100,7 @@ def people(site, catalog):
     learner = UserFactory(email="ada@example.com", name="Ada")
     roadmap = roadmap_for(learner, weeks_ago=3)
     first = roadmap.tasks.order_by("sequence").first()
-    first.status = "done"
-    first.save(update_fields=["status"])
+    plan_services.task_mark(task=first, status="done", now=timezone.now())  # finished today, as a tick does
     roadmap_for(learner, weeks_ago=-1)  # a second roadmap, starting next week: the switcher shows
     calendar_services.feed_get_or_create(user=learner)
     newcomer = UserFactory(email="new@example.com", name="Grace")
@@ -156,6 +159,17 @@ def test_every_page_passes_axe_fits_the_width_and_has_big_enough_targets(browser
 
     assert len(problems) == len(visits(0, 0, "", ""))
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_the_dashboard_shows_the_learner_s_streak_as_a_figure(browser, request, site, people):
+    context, page = _open_page(browser, request, site, viewport={"width": 390, "height": 844}, is_mobile=True)
+    log_in(page, site, people["learner"])
+    page.goto("/dashboard/")
+
+    streak = page.get_by_test_id("streak")
+    expect(streak.locator(".streak-figure")).to_have_text("1")
+    expect(streak.locator(".streak-label")).to_have_text("week in a row with a finished task")
+    context.close()
 
 
 def test_the_burnup_chart_text_is_at_least_11px_on_a_phone_and_shows_years(browser, request, site, people):

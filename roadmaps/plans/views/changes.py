@@ -9,6 +9,7 @@ field, with the planner's fixes as one-click buttons.
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -57,16 +58,24 @@ def _applied(request: HttpRequest, result: services.ReplanResult, from_date) -> 
 @login_required
 @require_http_methods(["GET", "POST"])
 def pace_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET with the fields: the preview (nothing stored); POST: apply."""
+    """GET with the fields: the preview (nothing stored); POST: apply.
+
+    When the previewed end moves by more than ``changes.FAR_MONTHS`` months,
+    the page also offers the hours a week that keep the current end date
+    (found by the planner's own re-plan), as a link to that pace's preview.
+    """
     roadmap = _roadmap(request, pk)
+    today = learner_today(learner_profile(request))
     data = request.POST if request.method == "POST" else (request.GET if "weekly_hours" in request.GET else None)
-    form = PaceForm(data) if data is not None else PaceForm.for_roadmap(roadmap)
-    context = {"roadmap": roadmap, "form": form, "preview": None, "fixes": []}
+    form = (
+        PaceForm(data, roadmap=roadmap, today=today) if data is not None else PaceForm.for_roadmap(roadmap, today=today)
+    )
+    context = {"roadmap": roadmap, "form": form, "preview": None, "fixes": [], "keep_end": None}
     if data is None:
         return render(request, "roadmaps/web/pace.html", context)
-    from_date = _from_date(request, roadmap)
     if form.is_valid():
         hours, days = form.cleaned_data["weekly_hours"], form.cleaned_data["study_days"]
+        from_date = form.cleaned_data["from_date"]
         try:
             if request.method == "POST":
                 result = services.roadmap_replan(
@@ -74,28 +83,47 @@ def pace_page(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 _applied(request, result, from_date)
                 return redirect("roadmap-dashboard", roadmap.pk)
-            context["preview"] = changes.replan_preview(
-                roadmap, from_date=from_date, weekly_hours=hours, study_days=days
-            )
-            context["query"] = urlencode({"weekly_hours": hours, "study_days": days}, doseq=True)
+            preview = changes.replan_preview(roadmap, from_date=from_date, weekly_hours=hours, study_days=days)
+            context["preview"] = preview
+            context["query"] = _pace_query(hours, days, from_date)
+            if preview.far:
+                context["keep_end"] = _keep_end(roadmap, hours, days, from_date)
             return render(request, "roadmaps/web/pace.html", context)
         except services.PlanRejected as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
             fitting = changes.fitting_weekly_hours(roadmap, from_date=from_date, study_days=days)
             if fitting is not None and error.field == "weekly_hours":
-                context["fixes"] = [_pace_fix(fitting, days)]
+                context["fixes"] = [_pace_fix(fitting, days, from_date)]
     else:
         fitting = form.hours_fix()
         if fitting is not None:
-            context["fixes"] = [_pace_fix(fitting, data.getlist("study_days") or roadmap.study_days)]
+            days = data.getlist("study_days") or roadmap.study_days
+            context["fixes"] = [_pace_fix(fitting, days, data.get("from_date") or None)]
     return render(request, "roadmaps/web/pace.html", context, status=400)
 
 
-def _pace_fix(hours: int, days) -> dict:
+def _pace_query(hours: int, days, from_date: date | str | None) -> str:
+    """The pace page's query for these fields; ``from_date`` as validated, or as typed when it is not."""
+    query = {"weekly_hours": hours, "study_days": list(days)}
+    if from_date is not None:
+        query["from_date"] = from_date.isoformat() if isinstance(from_date, date) else from_date
+    return urlencode(query, doseq=True)
+
+
+def _pace_fix(hours: int, days, from_date) -> dict:
     return {
         "label": ngettext("Use %(hours)d hour a week", "Use %(hours)d hours a week", hours) % {"hours": hours},
-        "query": urlencode({"weekly_hours": hours, "study_days": list(days)}, doseq=True),
+        "query": _pace_query(hours, days, from_date),
     }
+
+
+def _keep_end(roadmap, hours: int, days, from_date) -> dict | None:
+    """The pace that keeps the roadmap's current end date, or ``hours`` None when none up to the maximum does."""
+    keep = changes.fitting_weekly_hours(roadmap, from_date=from_date, study_days=days, end_by=roadmap.end_date)
+    if keep == hours:
+        return None
+    query = _pace_query(keep, days, from_date) if keep is not None else ""
+    return {"hours": keep, "query": query, "max": services.MAX_WEEKLY_HOURS_FIX}
 
 
 # --- Re-plan from today -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The pace, re-plan and catch-up pages: every change is previewed (end before/after, tasks moved)
 from the same services that apply it, errors stay beside the field, and a far move is flagged."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -270,3 +271,175 @@ def test_a_pace_too_slow_for_the_planner_offers_the_fewest_hours_that_fit(page, 
     assert (fits.status_code, one_less.status_code) == (200, 400)
     assert page.get(f"/roadmaps/{roadmap.id}/pace/?{fix['query']}").status_code == 200
     assert dates(roadmap) == before
+
+
+# --- Pace: the day the re-plan starts from ----------------------------------------------------
+
+
+def test_the_pace_page_starts_the_re_plan_from_today_by_default_as_the_api_does(page, learner_client, roadmap):
+    shown = page.get(f"/roadmaps/{roadmap.id}/pace/")
+    response = page.get(f"/roadmaps/{roadmap.id}/pace/", {"weekly_hours": "3", "study_days": ["2"], "from_date": ""})
+
+    assert shown.context["form"]["from_date"].value() == date(2026, 11, 23)
+    assert response.context["form"].cleaned_data["from_date"] == date(2026, 11, 23)
+    field = re.search(rb'<input type="date" name="from_date"[^>]*>', response.content).group()
+    assert b'value="2026-11-23"' in field  # the preview's field shows the day it used
+    expected = api_preview(learner_client, roadmap, weekly_hours=3, study_days=[2])
+    assert response.context["preview"].end_after.isoformat() == expected["end_date_after"]
+
+
+@pytest.mark.parametrize("day", ["2026-11-02", "2026-12-07", "2027-11-24"])  # the start, later, a year + a day
+def test_the_pace_preview_re_plans_from_the_chosen_day_as_the_api_does(page, learner_client, roadmap, day):
+    before = dates(roadmap)
+
+    response = page.get(
+        f"/roadmaps/{roadmap.id}/pace/", {"weekly_hours": "4", "study_days": ["2", "4"], "from_date": day}
+    )
+
+    expected = api_preview(learner_client, roadmap, weekly_hours=4, study_days=[2, 4], from_date=day)
+    assert response.status_code == 200
+    assert response.context["preview"].end_after.isoformat() == expected["end_date_after"]
+    assert response.context["preview"].moved == len(expected["moved_tasks"])
+    assert f'<input type="hidden" name="from_date" value="{day}">'.encode() in response.content
+    assert dates(roadmap) == before
+
+
+def test_applying_a_pace_from_a_chosen_day_moves_every_unfinished_task_on_or_after_it(page, roadmap):
+    body = {"weekly_hours": "6", "study_days": ["1", "3"], "from_date": "2026-12-09"}
+    preview = page.get(f"/roadmaps/{roadmap.id}/pace/", body).context["preview"]
+
+    response = page.post(f"/roadmaps/{roadmap.id}/pace/", body)
+
+    roadmap.refresh_from_db()
+    assert response.status_code == 302
+    assert roadmap.end_date == preview.end_after
+    assert min(task.start_date for task in roadmap.tasks.all()) >= date(2026, 12, 9)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("2026-11-01", "Re-plan from a date on or after the roadmap's start date (2 November 2026)."),
+        ("2027-11-25", "Re-plan from a date within a year of today (by 24 November 2027)."),
+        ("next week", "Write the date as year-month-day, such as 2027-01-31."),
+    ],
+)
+def test_a_bad_re_plan_day_is_refused_beside_the_field_and_changes_nothing(
+    page, learner_client, roadmap, method, day, message
+):
+    before = dates(roadmap)
+    body = {"weekly_hours": "4", "study_days": ["2"], "from_date": day}
+
+    response = getattr(page, method)(f"/roadmaps/{roadmap.id}/pace/", body)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"from_date": [message]}
+    assert b'id="id_from_date_error"' in response.content
+    assert response.context["preview"] is None
+    assert dates(roadmap) == before
+    if day[0].isdigit():  # the API refuses the same days, naming the same field
+        api = learner_client.post(
+            f"/api/roadmaps/{roadmap.id}/replan/", {"preview": True, "from_date": day}, format="json"
+        )
+        assert api.status_code == 400 and list(api.json()) == ["from_date"]
+
+
+# --- Pace: keep my end date -------------------------------------------------------------------
+
+
+NEAR_QUERIES = 8  # measured when the keep-end offer was added
+
+
+def api_end(learner_client, roadmap, **body):
+    response = learner_client.post(f"/api/roadmaps/{roadmap.id}/replan/", {"preview": True, **body}, format="json")
+    return date.fromisoformat(response.json()["change"]["end_date_after"]) if response.status_code == 200 else None
+
+
+def test_a_far_later_end_offers_the_fewest_hours_that_keep_the_end_date(page, learner_client, roadmap):
+    end = roadmap.end_date
+
+    response = page.get(f"/roadmaps/{roadmap.id}/pace/", {"weekly_hours": "1", "study_days": ["1"]})
+
+    assert response.context["preview"].far and response.context["preview"].days_later > 0
+    keep = response.context["keep_end"]["hours"]
+    assert keep > 1
+    assert api_end(learner_client, roadmap, weekly_hours=keep, study_days=[1]) <= end
+    slower = api_end(learner_client, roadmap, weekly_hours=keep - 1, study_days=[1])
+    assert slower is None or slower > end
+    assert b'data-testid="keep-end-link"' in response.content
+    assert f"Keep my end date: preview {keep} hours a week".encode() in response.content
+
+
+def test_keep_my_end_date_is_previewed_before_it_is_applied(page, roadmap):
+    end, before = roadmap.end_date, dates(roadmap)
+    far = page.get(
+        f"/roadmaps/{roadmap.id}/pace/", {"weekly_hours": "1", "study_days": ["1"], "from_date": "2026-11-30"}
+    )
+    keep = far.context["keep_end"]
+
+    preview = page.get(f"/roadmaps/{roadmap.id}/pace/?{keep['query']}")
+
+    assert preview.status_code == 200
+    assert preview.context["form"].cleaned_data == {
+        "weekly_hours": keep["hours"],
+        "study_days": [1],
+        "from_date": date(2026, 11, 30),
+    }
+    assert preview.context["preview"].end_after <= end and not preview.context["preview"].far
+    assert preview.context["keep_end"] is None and b'data-testid="keep-end"' not in preview.content
+    assert dates(roadmap) == before
+
+    page.post(
+        f"/roadmaps/{roadmap.id}/pace/", {"weekly_hours": keep["hours"], "study_days": ["1"], "from_date": "2026-11-30"}
+    )
+
+    roadmap.refresh_from_db()
+    assert roadmap.weekly_hours == keep["hours"] and roadmap.end_date == preview.context["preview"].end_after <= end
+
+
+def test_a_far_earlier_end_offers_the_fewer_hours_that_still_keep_the_end_date(page, learner_client, roadmap):
+    Roadmap.objects.filter(pk=roadmap.pk).update(end_date=date(2027, 12, 31))
+    roadmap.refresh_from_db()
+
+    response = page.get(
+        f"/roadmaps/{roadmap.id}/pace/", {"weekly_hours": "40", "study_days": ["1", "2", "3", "4", "5"]}
+    )
+
+    assert response.context["preview"].far and response.context["preview"].days_later < 0
+    keep = response.context["keep_end"]["hours"]
+    assert 1 <= keep < 40
+    assert api_end(learner_client, roadmap, weekly_hours=keep, study_days=[1, 2, 3, 4, 5]) <= date(2027, 12, 31)
+    if keep > 1:
+        assert api_end(learner_client, roadmap, weekly_hours=keep - 1, study_days=[1, 2, 3, 4, 5]) > date(2027, 12, 31)
+
+
+def test_a_near_end_offers_no_alternative(page, roadmap):
+    response = page.get(f"/roadmaps/{roadmap.id}/pace/", {"weekly_hours": "20", "study_days": ["1", "3", "5"]})
+
+    assert not response.context["preview"].far
+    assert response.context["keep_end"] is None and b'data-testid="keep-end"' not in response.content
+
+
+def test_when_no_pace_keeps_the_end_the_page_says_so(page, roadmap):
+    response = page.get(
+        f"/roadmaps/{roadmap.id}/pace/", {"weekly_hours": "5", "study_days": ["1"], "from_date": "2027-11-20"}
+    )
+
+    assert response.context["preview"].far
+    assert response.context["keep_end"] == {"hours": None, "query": "", "max": 60}
+    assert b"No pace up to 60 hours a week keeps the end on" in response.content
+    assert b'data-testid="keep-end-link"' not in response.content
+
+
+def test_the_pace_preview_costs_a_fixed_number_of_queries_and_the_keep_end_offer_one_more(
+    page, roadmap, django_assert_num_queries
+):
+    near = {"weekly_hours": "20", "study_days": ["1", "3", "5"]}
+    far = {"weekly_hours": "1", "study_days": ["1"]}
+    page.get(f"/roadmaps/{roadmap.id}/pace/", near)  # the session's first read
+
+    with django_assert_num_queries(NEAR_QUERIES):
+        page.get(f"/roadmaps/{roadmap.id}/pace/", near)
+    with django_assert_num_queries(NEAR_QUERIES + 1):
+        page.get(f"/roadmaps/{roadmap.id}/pace/", far)
