@@ -31,7 +31,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -47,12 +47,14 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from icalendar import Calendar, Event, vDuration  # noqa: E402
+from icalendar import Calendar  # noqa: E402
 
 from accounts.models import Profile, User  # noqa: E402
-from roadmaps.calendar import ics  # noqa: E402
 from roadmaps.calendar import services as calendar_services  # noqa: E402
 from roadmaps.models import Milestone, Phase, Roadmap, Role, Skill, Task, Track  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ical_floor import floor_build, plain_events  # noqa: E402
 
 TASKS = 1000
 TASKS_PER_MILESTONE = 4
@@ -119,60 +121,6 @@ def task_row(roadmap: Roadmap, milestones: list[Milestone], n: int) -> Task:
         note="Read the chapter and do the exercises" if n % 3 == 0 else "",
         status="done" if n % 5 == 0 else "todo",
     )
-
-
-def plain_events(feed_body: bytes) -> tuple[str, list[list[tuple]]]:
-    """The feed's name and events as plain (name, value, parameters) triples, untimed."""
-    parsed = Calendar.from_ical(feed_body)
-    plain = [
-        [(name, python_value(value), dict(value.params)) for name, value in event.items()]
-        for event in parsed.walk("VEVENT")
-    ]
-    return str(parsed["X-WR-CALNAME"]), plain
-
-
-def python_value(value):
-    """The Python value icalendar's ``add`` takes (dates, ints, strings, lists).
-
-    Times go back to ``datetime.UTC``, as the feed passes them: the parser gives
-    ``ZoneInfo("UTC")``, which icalendar serializes measurably slower.
-    """
-    if hasattr(value, "dt"):
-        if isinstance(value.dt, datetime) and str(value.dt.tzinfo) == "UTC":
-            return value.dt.astimezone(UTC)
-        return value.dt  # a date, or a session's time in the learner's zone (TZID)
-    if hasattr(value, "cats"):
-        return list(value.cats)
-    return value if isinstance(value, int) else str(value)
-
-
-def floor_build(options, name: str, plain: list[list[tuple]]) -> bytes:
-    """The same events with icalendar alone: no database, no Django, no formatting."""
-    cal = Calendar()
-    cal.add("prodid", ics.PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("name", name)
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-caldesc", ics.CALENDAR_DESCRIPTION)
-    cal.add("x-wr-timezone", options.timezone)
-    cal.add("refresh-interval", options.refresh, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", vDuration(options.refresh))
-    for props in plain:
-        event = Event()
-        for prop_name, value, params in props:
-            event.add(
-                prop_name,
-                value,
-                parameters={k: v for k, v in params.items() if k != "VALUE"} or None,
-            )
-        cal.add_component(event)
-    # As the feed does: a VTIMEZONE for each zone of the timed events, over their years.
-    timed = [value for props in plain for name, value, _ in props if name == "DTSTART" and isinstance(value, datetime)]
-    if timed:
-        first, last = min(timed).year, max(timed).year
-        cal.add_missing_timezones(first_date=date(first, 1, 1), last_date=date(last + 1, 1, 1))
-    return cal.to_ical()
 
 
 def interleaved_medians(actions: dict, runs: int = RUNS) -> dict[str, float]:
