@@ -200,10 +200,11 @@ class PublicFeedView(APIView):
     Every calendar app polls this, so it skips DRF's request wrapping,
     negotiation and renderers (the class stays an APIView for the schema) and
     never reads the session or the user: no cookie is set. One cache round
-    trip reads the throttles' counters, the feed's entry (validators and
-    gzipped body, under the token's digest) and the catalog's epoch; a fresh
-    entry answers with no query at all, the 304 from its validators, the full
-    answer from its body (gzipped once, when built). A stale or missing entry
+    trip counts the request against the throttles and reads the feed's entry
+    (its validators, under the token's digest), the catalog's epoch and, for a
+    request without validators, the gzipped body; a fresh entry answers with no
+    query at all, the 304 from its validators, the full answer from the body
+    (gzipped once, when built). A stale or missing entry
     falls back to the feed's row: if the body last served still stands it is
     trusted again, else rebuilt. Rotating or revoking the token drops the
     entry, so the old URL answers 404 at once.
@@ -244,20 +245,35 @@ class PublicFeedView(APIView):
             return self.drf_error(request, exceptions.MethodNotAllowed(request.method))
         self.args, self.kwargs, self.request = args, kwargs, request
         token = kwargs["token"]
+        digest = digest_feed_token(token)
+        entry_key = calendar_services.feed_entry_key(digest)
+        body_key = calendar_services.feed_body_key(digest)
+        # A conditional request is most likely answered 304: its body is not read.
+        conditional = "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
+        keys = [entry_key, CATALOG_EPOCH_KEY] if conditional else [entry_key, CATALOG_EPOCH_KEY, body_key]
         batched = FeedRoundTrip(cache)
-        entry_key = calendar_services.feed_entry_key(digest_feed_token(token))
-        throttled = self.check_feed_throttles(request, batched, [entry_key, CATALOG_EPOCH_KEY])
+        throttled = self.check_feed_throttles(request, batched, keys)
         if throttled is not None:
             return throttled
         now = timezone.now()
         gzipped = accepts_gzip(request)
         entry = batched.get(entry_key)
-        epoch = batched.get(CATALOG_EPOCH_KEY)
-        if isinstance(entry, calendar_services.FeedEntry) and entry.is_fresh(catalog_epoch=epoch, now=now):
-            return self.answer(request, entry.version, entry.gzipped, gzipped, entry=entry)
-        return self.answer_from_database(request, token, now, gzipped, entry if batched.available else None)
+        cached_body = batched.get(body_key) if not conditional else calendar_services.NOT_FETCHED
+        if not batched.available:
+            entry, cached_body = None, None
+        if isinstance(entry, calendar_services.FeedEntry) and entry.is_fresh(
+            catalog_epoch=batched.get(CATALOG_EPOCH_KEY), now=now
+        ):
+            if is_not_modified(request, entry.version.etag, entry.version.last_modified):
+                return self.answer(request, entry.version, None, gzipped, entry=entry)
+            if cached_body is calendar_services.NOT_FETCHED:
+                cached_body = calendar_services.cache_get(body_key)
+            body = entry.body_of(cached_body)
+            if body is not None:
+                return self.answer(request, entry.version, body.gzipped, gzipped, entry=entry)
+        return self.answer_from_database(request, token, now, gzipped, entry, cached_body)
 
-    def answer_from_database(self, request, token: str, now, gzipped: bool, entry) -> HttpResponse:
+    def answer_from_database(self, request, token: str, now, gzipped: bool, entry, cached_body) -> HttpResponse:
         epoch = calendar_services.feed_catalog_epoch()  # before the rows it stamps
         feed = calendar_selectors.feed_by_token(token)
         if feed is None:
@@ -266,12 +282,10 @@ class PublicFeedView(APIView):
             return secret_url_headers(response)
         version = calendar_services.feed_version(feed=feed, now=now)
         if version is not None and is_not_modified(request, version.etag, version.last_modified):
-            if entry is not None and entry.version.etag == version.etag:
-                calendar_services.store_feed_entry(feed, version, entry.gzipped, now=now, epoch=epoch)
+            if isinstance(entry, calendar_services.FeedEntry) and entry.version.etag == version.etag:
+                calendar_services.store_feed_entry(feed, version, now=now, epoch=epoch)
             return self.answer(request, version, None, gzipped)
-        if not isinstance(entry, calendar_services.FeedEntry):
-            entry = None
-        body = calendar_services.feed_body(feed=feed, now=now, cached=entry, epoch=epoch)
+        body = calendar_services.feed_body(feed=feed, now=now, cached=cached_body, epoch=epoch)
         return self.answer(request, body.version, body.gzipped, gzipped)
 
     @staticmethod

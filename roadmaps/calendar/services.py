@@ -185,19 +185,19 @@ class FeedBody:
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    """A feed as the cache keeps it, under the token's digest: all a request needs.
+    """A feed's validators as the cache keeps them, under the token's digest.
 
-    A request whose entry is fresh (``is_fresh``) is answered from it alone,
-    with no query: the 304 from the validators, the full answer from the
-    gzipped body. What it was made from and cannot be asked of the cache
-    (tasks, roadmaps, the profile) is covered by dropping the entry on every
-    change (``feed_touch``, rotate, revoke); the rest is checked here: the
-    catalog's epoch, the window (from the learner's zone and today), the
-    settings, and the trust period.
+    A request whose entry is fresh (``is_fresh``) is answered with no query:
+    a 304 from the entry alone, a full answer from the gzipped body kept
+    beside it (``feed_body_key``: the etag and the bytes, read in the same
+    round trip when the request has no validators). What the entry was made
+    from and cannot be asked of the cache (tasks, roadmaps, the profile) is
+    covered by dropping it on every change (``feed_touch``, rotate, revoke);
+    the rest is checked here: the catalog's epoch, the window (from the
+    learner's zone and today), the settings, and the trust period.
     """
 
     version: FeedVersion
-    gzipped: bytes
     http_etag: str  # the identity body's, as sent
     http_gzip_etag: str
     http_last_modified: str
@@ -215,9 +215,11 @@ class FeedEntry:
         today = now.astimezone(zone_of(self.zone)).date()
         return ics.FeedWindow.around(today).first_day == self.window_first_day
 
-    @property
-    def body(self) -> FeedBody:
-        return FeedBody(version=self.version, gzipped=self.gzipped)
+    def body_of(self, cached) -> FeedBody | None:
+        """The body read under ``feed_body_key`` if it is this entry's."""
+        if isinstance(cached, tuple) and cached[0] == self.version.etag:
+            return FeedBody(version=self.version, gzipped=cached[1])
+        return None
 
 
 def zone_of(name: str) -> ZoneInfo:
@@ -265,16 +267,19 @@ def feed_version(*, feed: CalendarFeed, now: datetime) -> FeedVersion | None:
     return None
 
 
-def feed_body(*, feed: CalendarFeed, now: datetime, cached: FeedEntry | None, epoch: str) -> FeedBody:
-    """The body of the cached entry when it still stands (re-trusted), else rebuilt.
+def feed_body(*, feed: CalendarFeed, now: datetime, cached=None, epoch: str) -> FeedBody:
+    """The cached body when it still stands (its entry trusted again), else rebuilt.
 
-    ``cached``: the entry under ``feed_entry_key`` as the caller read it (None
-    if there was none); ``epoch``: the catalog's epoch read before ``feed``.
+    ``cached``: the value under ``feed_body_key`` if the caller read it, or
+    ``NOT_FETCHED``; ``epoch``: the catalog's epoch, read before ``feed``.
     """
     version = feed_version(feed=feed, now=now)
-    if version is not None and cached is not None and cached.version.etag == version.etag:
-        store_feed_entry(feed, version, cached.gzipped, now=now, epoch=epoch)
-        return cached.body
+    if version is not None:
+        if cached is NOT_FETCHED:
+            cached = cache_get(feed_body_key(feed.token_digest))
+        if isinstance(cached, tuple) and cached[0] == version.etag:
+            store_feed_entry(feed, version, now=now, epoch=epoch)
+            return FeedBody(version=version, gzipped=cached[1])
     return feed_rebuild(feed=feed, now=now, epoch=epoch)
 
 
@@ -304,7 +309,12 @@ def feed_rebuild(*, feed: CalendarFeed, now: datetime, epoch: str) -> FeedBody:
     # Cached first, then the validators stored only if no write raised the generation
     # meanwhile (the UPDATE waits for a writer holding the row). Had one, this body
     # may predate it: the entry goes again and the next request builds anew.
-    cache_set(feed_entry_key(feed.token_digest), feed_entry(feed, version, built.gzipped, now, epoch), entry_ttl())
+    cache_set_many(
+        {
+            feed_entry_key(feed.token_digest): feed_entry(feed, version, now, epoch),
+            feed_body_key(feed.token_digest): (etag, built.gzipped),
+        }
+    )
     stored = CalendarFeed.objects.filter(pk=feed.pk, generation=feed.generation).update(
         built_from=inputs, etag=etag, last_modified=last_modified
     )
@@ -314,22 +324,21 @@ def feed_rebuild(*, feed: CalendarFeed, now: datetime, epoch: str) -> FeedBody:
     return built
 
 
-def store_feed_entry(feed: CalendarFeed, version: FeedVersion, gzipped: bytes, *, now: datetime, epoch: str) -> None:
-    """Cache (again) a feed whose body still stands, with a new trust period.
+def store_feed_entry(feed: CalendarFeed, version: FeedVersion, *, now: datetime, epoch: str) -> None:
+    """Cache (again) the entry of a feed whose body still stands, trusted anew.
 
     Checked after the write, as in ``feed_rebuild``: a change committed before
     the check is seen here; one committed after it drops the entry itself.
     """
-    cache_set(feed_entry_key(feed.token_digest), feed_entry(feed, version, gzipped, now, epoch), entry_ttl())
+    cache_set_many({feed_entry_key(feed.token_digest): feed_entry(feed, version, now, epoch)})
     if not CalendarFeed.objects.filter(pk=feed.pk, generation=feed.generation).exists():
         forget_feed_entry(feed.token_digest, later=False)
 
 
-def feed_entry(feed: CalendarFeed, version: FeedVersion, gzipped: bytes, now: datetime, epoch: str) -> FeedEntry:
+def feed_entry(feed: CalendarFeed, version: FeedVersion, now: datetime, epoch: str) -> FeedEntry:
     options = feed_options(feed, now=now)
     return FeedEntry(
         version=version,
-        gzipped=gzipped,
         http_etag=version.etag,
         http_gzip_etag=gzip_etag(version.etag),
         http_last_modified=http_date(version.last_modified.timestamp()),
@@ -339,10 +348,6 @@ def feed_entry(feed: CalendarFeed, version: FeedVersion, gzipped: bytes, now: da
         catalog_epoch=epoch,
         trusted_until=(now + FEED_ENTRY_TRUST).timestamp(),
     )
-
-
-def entry_ttl() -> float:
-    return FEED_BODY_MEMORY.total_seconds()
 
 
 def gzip_body(body: bytes) -> bytes:
@@ -356,8 +361,15 @@ def feed_entry_key(token_digest: str) -> str:
     return f"calendar-feed:{token_digest}"
 
 
+def feed_body_key(token_digest: str) -> str:
+    return f"calendar-feed-body:{token_digest}"
+
+
 def forget_feed_entry(token_digest: str, *, later: bool = True) -> None:
-    """Drop the cached entry now and, with ``later``, again once the transaction commits."""
+    """Drop the cached entry now and, with ``later``, again once the transaction commits.
+
+    The body may stay: it is served only beside an entry naming its ETag.
+    """
     key = feed_entry_key(token_digest)
     cache_delete(key)
     if later and connection.in_atomic_block:
@@ -382,9 +394,9 @@ def cache_get(key: str):
         return None
 
 
-def cache_set(key: str, value, timeout: float) -> None:
+def cache_set_many(values: dict) -> None:
     try:
-        cache.set(key, value, timeout)
+        cache.set_many(values, FEED_BODY_MEMORY.total_seconds())
     except CACHE_ERRORS:
         logger.warning("cache unavailable: calendar feed body not kept", exc_info=True)
 

@@ -69,6 +69,28 @@ def test_a_cached_304_takes_no_query(feed, django_assert_num_queries):
     assert response.headers["Vary"] == "Accept-Encoding"
 
 
+def test_a_client_holding_an_old_copy_gets_the_cached_body_with_no_query(feed, django_assert_num_queries):
+    first = Client().get(feed)
+
+    with django_assert_num_queries(0):
+        response = Client().get(feed, HTTP_IF_NONE_MATCH='"an-older-version"')
+
+    assert response.status_code == 200
+    assert response.content == first.content
+
+
+def test_a_body_that_is_not_the_entry_s_is_never_served(learner, feed):
+    from django.core.cache import cache
+
+    first = Client().get(feed)
+    digest = CalendarFeed.objects.get(user=learner).token_digest
+    cache.set(calendar_services.feed_body_key(digest), ('"another-etag"', gzip.compress(b"not this feed")))
+
+    response = Client().get(feed)
+
+    assert response.content == first.content
+
+
 def test_an_entry_past_its_trust_period_is_checked_against_the_database_once(
     feed, frozen_clock, django_assert_num_queries
 ):
