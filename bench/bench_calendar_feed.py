@@ -10,9 +10,10 @@ role, track, phases, milestones and skills), measures, then deletes all of it.
 
 Printed, as medians over the runs:
 - feed: a full ``GET {feed_url}`` through Django's test client (URL routing,
-  throttles, the token lookup, the queries, building and serializing);
+  middleware, the throttles and the cached entry in one cache round trip);
 - floor: the very same events built and serialized by ``icalendar`` alone, from
-  plain values prepared beforehand (what any icalendar-based feed must pay);
+  plain values prepared beforehand (what any icalendar-based feed must pay;
+  ``bench/ical_floor.py``, shared with ``bench_feed_serving.py``);
 - the serialization alone of that prebuilt calendar, for reference;
 - 304: a conditional ``GET`` with a matching ``If-None-Match``, and its
   fraction of a full build.
@@ -25,7 +26,6 @@ change, over HTTP and at saturation. Only the tasks inside the feed's window
 
 from __future__ import annotations
 
-import gc
 import os
 import statistics
 import sys
@@ -164,10 +164,7 @@ def main() -> None:
         assert floor_build(options, name, plain) == first.content
         floor_calendar = Calendar.from_ical(first.content)
 
-        # Keep the prepared values out of the garbage collector's scans: they would
-        # slow down every allocation-heavy run, the floor's most of all.
-        gc.collect()
-        gc.freeze()
+        # Normal garbage collection throughout: no gc.freeze in any measured path.
         medians = interleaved_medians(
             {
                 "feed": lambda: client.get(path),
