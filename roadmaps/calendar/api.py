@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import logging
 import time
+from collections import OrderedDict
 from datetime import datetime
 
 from django.conf import settings
@@ -88,6 +89,41 @@ class FeedRotateView(APIView):
     def post(self, request):
         feed = calendar_services.feed_rotate(user=request.user)
         return Response(calendar_services.feed_urls(feed))
+
+
+class LocalBodies:
+    """The gzipped bodies this process served last, by token digest and ETag.
+
+    Only ever served beside a fresh entry from the cache naming the same ETag
+    (a hash of the bytes), so a copy here can be old but never wrong: a
+    change, a rotation or a revocation acts on the entry. Saves moving the
+    body out of the cache on every poll; bounded to the ``size`` feeds used last.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self.bodies: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+
+    def __contains__(self, digest: str) -> bool:
+        return digest in self.bodies
+
+    def get(self, digest: str, etag: str) -> bytes | None:
+        held = self.bodies.get(digest)
+        if held is None or held[0] != etag:
+            return None
+        self.bodies.move_to_end(digest)
+        return held[1]
+
+    def put(self, digest: str, etag: str, gzipped: bytes) -> bytes:
+        self.bodies[digest] = (etag, gzipped)
+        self.bodies.move_to_end(digest)
+        while len(self.bodies) > self.size:
+            self.bodies.popitem(last=False)
+        return gzipped
+
+
+# About 60 KB a heavy learner's feed, gzipped: a few MB per worker at most.
+LOCAL_BODIES = LocalBodies(size=128)
 
 
 class FeedThrottle(SimpleRateThrottle):
@@ -248,9 +284,11 @@ class PublicFeedView(APIView):
         digest = digest_feed_token(token)
         entry_key = calendar_services.feed_entry_key(digest)
         body_key = calendar_services.feed_body_key(digest)
-        # A conditional request is most likely answered 304: its body is not read.
+        # A conditional request is most likely answered 304, and this process most
+        # likely holds the body already: then the body is not read from the cache.
         conditional = "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
-        keys = [entry_key, CATALOG_EPOCH_KEY] if conditional else [entry_key, CATALOG_EPOCH_KEY, body_key]
+        wants_body = not conditional and digest not in LOCAL_BODIES
+        keys = [entry_key, CATALOG_EPOCH_KEY, body_key] if wants_body else [entry_key, CATALOG_EPOCH_KEY]
         batched = FeedRoundTrip(cache)
         throttled = self.check_feed_throttles(request, batched, keys)
         if throttled is not None:
@@ -258,7 +296,7 @@ class PublicFeedView(APIView):
         now = timezone.now()
         gzipped = accepts_gzip(request)
         entry = batched.get(entry_key)
-        cached_body = batched.get(body_key) if not conditional else calendar_services.NOT_FETCHED
+        cached_body = batched.get(body_key) if wants_body else calendar_services.NOT_FETCHED
         if not batched.available:
             entry, cached_body = None, None
         if isinstance(entry, calendar_services.FeedEntry) and entry.is_fresh(
@@ -266,11 +304,14 @@ class PublicFeedView(APIView):
         ):
             if is_not_modified(request, entry.version.etag, entry.version.last_modified):
                 return self.answer(request, entry.version, None, gzipped, entry=entry)
-            if cached_body is calendar_services.NOT_FETCHED:
-                cached_body = calendar_services.cache_get(body_key)
-            body = entry.body_of(cached_body)
+            body = LOCAL_BODIES.get(digest, entry.version.etag)
+            if body is None:
+                if cached_body is calendar_services.NOT_FETCHED:
+                    cached_body = calendar_services.cache_get(body_key)
+                if (found := entry.body_of(cached_body)) is not None:
+                    body = LOCAL_BODIES.put(digest, entry.version.etag, found.gzipped)
             if body is not None:
-                return self.answer(request, entry.version, body.gzipped, gzipped, entry=entry)
+                return self.answer(request, entry.version, body, gzipped, entry=entry)
         return self.answer_from_database(request, token, now, gzipped, entry, cached_body)
 
     def answer_from_database(self, request, token: str, now, gzipped: bool, entry, cached_body) -> HttpResponse:

@@ -79,6 +79,20 @@ def test_a_client_holding_an_old_copy_gets_the_cached_body_with_no_query(feed, d
     assert response.content == first.content
 
 
+def test_a_body_held_in_process_is_never_served_once_the_feed_changed(plan, feed, django_assert_num_queries):
+    before = Client().get(feed)
+    Client().get(feed)  # now held in this process too
+
+    services.task_mark(task=plan.tasks[0], status="done", now=NOW)
+    rebuilt = Client().get(feed)
+    with django_assert_num_queries(0):
+        again = Client().get(feed)
+
+    assert rebuilt.content != before.content
+    assert again.content == rebuilt.content
+    assert again.headers["ETag"] == rebuilt.headers["ETag"]
+
+
 def test_a_body_that_is_not_the_entry_s_is_never_served(learner, feed):
     from django.core.cache import cache
 
