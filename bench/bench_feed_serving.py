@@ -2,7 +2,7 @@
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/planner REDIS_URL=redis://127.0.0.1:6379/0
     export CACHE_REDIS_URL=redis://127.0.0.1:6379/1   # the cache database gunicorn will use
-    .venv/bin/python bench/bench_feed_serving.py [--workers 2] [--seconds 10] [--clients 4]
+    .venv/bin/python bench/bench_feed_serving.py [--workers 5] [--seconds 10] [--clients 4]
 
 Needs a migrated database and Redis. It creates a throwaway learner whose feed
 holds 1,000 study sessions (all inside the feed's window, seven one-hour tasks
@@ -15,7 +15,8 @@ Printed, in one run:
    revisions, rendering, gzip and the cache write; against the floor, the very
    same events built and serialized by ``icalendar`` alone from values prepared
    beforehand. Target: <= 1.3x.
-2. over HTTP, gunicorn (sync workers, the count printed) on 127.0.0.1, one
+2. over HTTP, gunicorn (sync workers, by default 2 x cores + 1 as the operator
+   guide advises; the count printed) on 127.0.0.1, one
    request at a time, p50 of interleaved requests: ``/ping/`` (no database,
    no session), the unchanged feed fetched in full with ``Accept-Encoding:
    gzip`` as Google and Outlook poll (target <= 3x ping) and without gzip (for
@@ -282,7 +283,12 @@ def requests_per_second(port: int, path: str, headers: dict, seconds: float, cli
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="gunicorn sync workers (default 2 x cores + 1, as docs/operator-guide.md advises)",
+    )
     parser.add_argument("--clients", type=int, default=4, help="closed-loop client processes at saturation")
     parser.add_argument("--seconds", type=float, default=10, help="length of each saturation run")
     parser.add_argument("--runs", type=int, default=21, help="rebuilds timed")

@@ -403,9 +403,16 @@ def cache_set_many(values: dict) -> None:
 
 def cache_delete(key: str) -> None:
     try:
-        cache.delete(key)
+        # None: django-redis's IGNORE_EXCEPTIONS swallowed a failure (a bool otherwise).
+        failed = cache.delete(key) is None
     except CACHE_ERRORS:
-        logger.warning("cache unavailable: calendar feed body not dropped", exc_info=True)
+        failed = True
+    if failed:
+        logger.warning(
+            "cache unavailable: calendar feed entry not dropped; should the cache come back with its data, "
+            "it answers for at most %s more",
+            FEED_ENTRY_TRUST,
+        )
 
 
 def roadmap_calendar(*, roadmap: Roadmap, now: datetime, tasks=None) -> bytes:
