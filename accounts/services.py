@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts import languages, verification
 from accounts.models import Profile, User
 from accounts.tokens import api_token_create, api_tokens_revoke_all
+from roadmaps.calendar import services as calendar_services
 
 
 class EmailTaken(Exception):
@@ -51,18 +52,23 @@ def email_is_taken(email: str) -> bool:
 
 
 NUDGE_SCHEDULE_FIELDS = {"nudges_enabled", "nudge_weekday", "nudge_hour", "timezone"}
+# The profile's fields the calendar feed is made from.
+CALENDAR_FIELDS = {"timezone", "study_time", "all_day_events"}
 
 
 def profile_update(*, profile: Profile, now: datetime | None = None, **fields) -> Profile:
     """Apply validated profile fields; moving the nudge slot when its inputs change."""
     known_skills = fields.pop("known_skills", None)
     name = fields.pop("name", None)
+    calendar_before = {name: getattr(profile, name) for name in CALENDAR_FIELDS & fields.keys()}
     with transaction.atomic():
         for attribute, value in fields.items():
             setattr(profile, attribute, value)
         if NUDGE_SCHEDULE_FIELDS & fields.keys():
             profile.next_nudge_at = profile.choose_next_nudge_at(now or timezone.now())
         profile.save()
+        if any(getattr(profile, name) != before for name, before in calendar_before.items()):
+            calendar_services.feed_touch(user_id=profile.user_id)
         if known_skills is not None:
             profile.known_skills.set(known_skills)
         if name is not None:

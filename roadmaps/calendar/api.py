@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
+import time
+from collections import OrderedDict
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -10,11 +14,10 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.gzip import re_accepts_gzip
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header, http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -24,6 +27,7 @@ from rest_framework.views import APIView
 from roadmaps.calendar import ics
 from roadmaps.calendar import selectors as calendar_selectors
 from roadmaps.calendar import services as calendar_services
+from roadmaps.catalog.services import CATALOG_EPOCH_KEY
 from roadmaps.models import CalendarExport
 from roadmaps.models.calendar import digest_feed_token
 from roadmaps.plans import selectors
@@ -87,18 +91,58 @@ class FeedRotateView(APIView):
         return Response(calendar_services.feed_urls(feed))
 
 
-class FailOpenThrottle(SimpleRateThrottle):
-    """A cache outage must not take the feed down: unthrottled, it is still served."""
+class LocalBodies:
+    """The gzipped bodies this process served last, by token digest and ETag.
 
-    def allow_request(self, request, view) -> bool:
-        try:
-            return super().allow_request(request, view)
-        except calendar_services.CACHE_ERRORS:
-            logger.warning("cache unavailable: calendar feed not throttled", exc_info=True)
-            return True
+    Only ever served beside a fresh entry from the cache naming the same ETag
+    (a hash of the bytes), so a copy here can be old but never wrong: a
+    change, a rotation or a revocation acts on the entry. Saves moving the
+    body out of the cache on every poll; bounded to the ``size`` feeds used last.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self.bodies: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+
+    def __contains__(self, digest: str) -> bool:
+        return digest in self.bodies
+
+    def get(self, digest: str, etag: str) -> bytes | None:
+        held = self.bodies.get(digest)
+        if held is None or held[0] != etag:
+            return None
+        self.bodies.move_to_end(digest)
+        return held[1]
+
+    def put(self, digest: str, etag: str, gzipped: bytes) -> bytes:
+        self.bodies[digest] = (etag, gzipped)
+        self.bodies.move_to_end(digest)
+        while len(self.bodies) > self.size:
+            self.bodies.popitem(last=False)
+        return gzipped
 
 
-class FeedTokenThrottle(FailOpenThrottle):
+# About 60 KB a heavy learner's feed, gzipped: a few MB per worker at most.
+LOCAL_BODIES = LocalBodies(size=128)
+
+
+class FeedThrottle(SimpleRateThrottle):
+    """A limit on the public feed, counted by ``FeedRoundTrip`` (never by DRF's loop).
+
+    A counter per key and fixed window (the rate's period, on the server's
+    clock), refused above the rate until the window ends: one atomic increment
+    in the same round trip as the feed's own reads, where DRF's request log
+    costs a read and a write. A burst across a window's end may reach twice
+    the rate, which is all these limits are for: no client rebuilds or polls a
+    feed in a loop. The class keeps DRF's rate
+    settings (``scope``, ``rate``) and the schema's 429.
+    """
+
+    def allow_request(self, request, view) -> bool:  # pragma: no cover - never in DRF's loop
+        raise NotImplementedError("counted by FeedRoundTrip")
+
+
+class FeedTokenThrottle(FeedThrottle):
     """Per feed URL: one runaway client cannot rebuild one feed in a loop."""
 
     scope = "feed_token"
@@ -110,77 +154,115 @@ class FeedTokenThrottle(FailOpenThrottle):
         }
 
 
-class FeedAddressThrottle(FailOpenThrottle):
+class FeedAddressThrottle(FeedThrottle):
     scope = "feed_address"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class BatchedCache:
-    """The feed's cache reads in one round trip and its writes in one more.
+# One command for the whole round trip: each counter raised (and given its window's
+# length when new), then the values read. Cheaper to send and parse than a
+# pipeline of the same commands, and the counters stay atomic.
+ROUND_TRIP_LUA = """
+local counters = tonumber(ARGV[1])
+local replies = {}
+for n = 1, counters do
+    local count = redis.call('INCR', KEYS[n])
+    if count == 1 then redis.call('EXPIRE', KEYS[n], ARGV[n + 1]) end
+    replies[n] = count
+end
+for n = counters + 1, #KEYS do
+    replies[n] = redis.call('GET', KEYS[n]) or false
+end
+return replies
+"""
+ROUND_TRIP_SCRIPTS: dict[int, object] = {}
 
-    The two throttles' request logs (and, for a request with no validators, the
-    stored body) are read with one MGET before the throttles run; what they
-    write is kept and sent in one pipeline after. A cache outage leaves the
-    throttles open and the body to be built from the database.
+
+class FeedRoundTrip:
+    """All of a feed request's cache work in one round trip.
+
+    Counters (the throttles') are raised, and given their window's length if
+    new; values (the feed's entry, the catalog's epoch) are read, all in one
+    Lua script on django-redis. Any other backend gets the same
+    answers from its own calls. A cache outage leaves the throttles open
+    (``available`` False) and the feed to be served from the database.
     """
 
     def __init__(self, backend):
         self.backend = backend
+        self.counts: list[int] = []  # per counter
         self.values: dict = {}
-        self.pending: dict = {}
-        self.timeout = 0
         self.available = True
 
-    def prefetch(self, keys: list[str]) -> None:
+    def run(self, counters: list[tuple[str, int]], keys: list[str]) -> None:
         try:
-            self.values = self.backend.get_many(keys)
+            client = getattr(self.backend, "client", None)
+            if hasattr(client, "get_client"):
+                self.run_pipeline(client, counters, keys)
+            else:
+                self.run_generic(counters, keys)
         except calendar_services.CACHE_ERRORS:
             self.available = False
+            self.counts, self.values = [], {}
             logger.warning("cache unavailable: calendar feed not throttled", exc_info=True)
+
+    def run_pipeline(self, client, counters, keys) -> None:
+        redis = client.get_client(write=True)
+        script = ROUND_TRIP_SCRIPTS.get(id(redis))
+        if script is None:
+            script = ROUND_TRIP_SCRIPTS[id(redis)] = redis.register_script(ROUND_TRIP_LUA)
+        made = [client.make_key(key) for key, _ in counters] + [client.make_key(key) for key in keys]
+        replies = script(keys=made, args=[len(counters), *(seconds for _, seconds in counters)], client=redis)
+        self.counts = [int(count) for count in replies[: len(counters)]]
+        values = replies[len(counters) :]
+        self.values = {key: client.decode(value) for key, value in zip(keys, values, strict=True) if value}
+
+    def run_generic(self, counters, keys) -> None:
+        for key, seconds in counters:
+            self.backend.add(key, 0, seconds)
+            try:
+                self.counts.append(self.backend.incr(key))
+            except ValueError:  # gone in between (or a dummy cache): count this one
+                self.counts.append(1)
+        self.values = self.backend.get_many(keys)
 
     def get(self, key: str, default=None):
         return self.values.get(key, default)
 
-    def set(self, key: str, value, timeout: float) -> None:
-        self.pending[key] = value
-        self.timeout = max(self.timeout, timeout)
-
-    def flush(self) -> None:
-        if not (self.pending and self.available):
-            return
-        try:
-            self.backend.set_many(self.pending, self.timeout)
-        except calendar_services.CACHE_ERRORS:
-            logger.warning("cache unavailable: calendar feed throttles not counted", exc_info=True)
-
 
 def accepts_gzip(request) -> bool:
-    return bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
+    return bool(re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
 
 
-def is_not_modified(request, version: calendar_services.FeedVersion) -> bool:
+def is_not_modified(request, etag: str, last_modified: datetime) -> bool:
     """RFC 9110 13.1.2 and 13.1.3: If-None-Match (weak comparison) wins over If-Modified-Since.
 
     Either encoding's ETag matches: both name the same bytes once decoded.
     """
-    if_none_match = request.headers.get("If-None-Match")
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:
         tags = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
-        return "*" in tags or bool(tags & {version.etag, calendar_services.gzip_etag(version.etag)})
-    if_modified_since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    return if_modified_since is not None and int(version.last_modified.timestamp()) <= if_modified_since
+        return "*" in tags or bool(tags & {etag, calendar_services.gzip_etag(etag)})
+    if_modified_since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+    return if_modified_since is not None and int(last_modified.timestamp()) <= if_modified_since
 
 
 class PublicFeedView(APIView):
     """``GET {feed_url}``: no login, the secret token is the credential.
 
-    No authentication class runs, so the session is never read and no cookie is
-    set. The feed's row says whether the body last served still stands: a 304
-    costs that one query; a full answer serves the stored body, read from the
-    cache in the same round trip as the throttles' counters; only a change (or
-    a cache outage) rebuilds it.
+    Every calendar app polls this, so it skips DRF's request wrapping,
+    negotiation and renderers (the class stays an APIView for the schema) and
+    never reads the session or the user: no cookie is set. One cache round
+    trip counts the request against the throttles and reads the feed's entry
+    (its validators, under the token's digest), the catalog's epoch and, for a
+    request without validators, the gzipped body; a fresh entry answers with no
+    query at all, the 304 from its validators, the full answer from the body
+    (gzipped once, when built). A stale or missing entry
+    falls back to the feed's row: if the body last served still stands it is
+    trusted again, else rebuilt. Rotating or revoking the token drops the
+    entry, so the old URL answers 404 at once.
 
     The body is gzipped when the client accepts it. BREACH does not apply: it
     needs a secret and attacker-controlled input reflected in the same
@@ -209,66 +291,124 @@ class PublicFeedView(APIView):
             404: OpenApiResponse(description="Unknown, rotated or revoked token"),
         },
     )
-    def get(self, request, token: str):
-        feed = calendar_selectors.feed_by_token(token)
-        if feed is None:
-            return HttpResponse(b"Not found.\n", status=404, content_type="text/plain")
+    def get(self, request, token: str):  # pragma: no cover - dispatch answers GET and HEAD itself
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            self.args, self.kwargs = args, kwargs
+            return self.drf_error(request, exceptions.MethodNotAllowed(request.method))
+        self.args, self.kwargs, self.request = args, kwargs, request
+        token = kwargs["token"]
+        digest = digest_feed_token(token)
+        entry_key = calendar_services.feed_entry_key(digest)
+        body_key = calendar_services.feed_body_key(digest)
+        # A conditional request is most likely answered 304, and this process most
+        # likely holds the body already: then the body is not read from the cache.
+        conditional = "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
+        wants_body = not conditional and digest not in LOCAL_BODIES
+        keys = [entry_key, CATALOG_EPOCH_KEY, body_key] if wants_body else [entry_key, CATALOG_EPOCH_KEY]
+        batched = FeedRoundTrip(cache)
+        throttled = self.check_feed_throttles(request, batched, keys)
+        if throttled is not None:
+            return throttled
         now = timezone.now()
         gzipped = accepts_gzip(request)
+        entry = batched.get(entry_key)
+        cached_body = batched.get(body_key) if wants_body else calendar_services.NOT_FETCHED
+        if not batched.available:
+            entry, cached_body = None, None
+        if isinstance(entry, calendar_services.FeedEntry) and entry.is_fresh(
+            catalog_epoch=batched.get(CATALOG_EPOCH_KEY), now=now
+        ):
+            if is_not_modified(request, entry.version.etag, entry.version.last_modified):
+                return self.answer(request, entry.version, None, gzipped, entry=entry)
+            body = LOCAL_BODIES.get(digest, entry.version.etag)
+            if body is None:
+                if cached_body is calendar_services.NOT_FETCHED:
+                    cached_body = calendar_services.cache_get(body_key)
+                if (found := entry.body_of(cached_body)) is not None:
+                    body = LOCAL_BODIES.put(digest, entry.version.etag, found.gzipped)
+            if body is not None:
+                return self.answer(request, entry.version, body, gzipped, entry=entry)
+        return self.answer_from_database(request, token, now, gzipped, entry, cached_body)
+
+    def answer_from_database(self, request, token: str, now, gzipped: bool, entry, cached_body) -> HttpResponse:
+        epoch = calendar_services.feed_catalog_epoch()  # before the rows it stamps
+        feed = calendar_selectors.feed_by_token(token)
+        if feed is None:
+            response = HttpResponse(b"Not found.\n", status=404, content_type="text/plain")
+            response["Cache-Control"] = "no-store"
+            return secret_url_headers(response)
         version = calendar_services.feed_version(feed=feed, now=now)
-        if version is not None and is_not_modified(request, version):
-            return feed_response(HttpResponseNotModified(), version, gzipped=gzipped)
-        if self.prefetches_body(request):
-            cached = self.batched_cache.get(calendar_services.feed_body_key(feed.token_digest))
-        else:
-            cached = calendar_services.NOT_FETCHED
-        body = calendar_services.feed_body(feed=feed, now=now, cached=cached)
-        if is_not_modified(request, body.version):
-            return feed_response(HttpResponseNotModified(), body.version, gzipped=gzipped)
-        if gzipped:
-            response = HttpResponse(body.gzipped, content_type=ics.CONTENT_TYPE)
-            response["Content-Encoding"] = "gzip"
-        else:
-            response = HttpResponse(body.identity(), content_type=ics.CONTENT_TYPE)
-        return feed_response(response, body.version, gzipped=gzipped)
+        if version is not None and is_not_modified(request, version.etag, version.last_modified):
+            if isinstance(entry, calendar_services.FeedEntry) and entry.version.etag == version.etag:
+                calendar_services.store_feed_entry(feed, version, now=now, epoch=epoch)
+            return self.answer(request, version, None, gzipped)
+        body = calendar_services.feed_body(feed=feed, now=now, cached=cached_body, epoch=epoch)
+        return self.answer(request, body.version, body.gzipped, gzipped)
 
     @staticmethod
-    def prefetches_body(request) -> bool:
-        # A conditional request will most likely be answered 304: no body needed.
-        return "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers
+    def answer(request, version, body: bytes | None, gzipped: bool, entry=None) -> HttpResponse:
+        """304 or 200 with the validators; ``body`` (gzipped) may be None only for a 304."""
+        if body is None or is_not_modified(request, version.etag, version.last_modified):
+            response = HttpResponseNotModified()
+        elif gzipped:
+            response = HttpResponse(body, content_type=ics.CONTENT_TYPE)
+            response["Content-Encoding"] = "gzip"
+        else:
+            response = HttpResponse(gzip.decompress(body), content_type=ics.CONTENT_TYPE)
+        if entry is not None:
+            response["ETag"] = entry.http_gzip_etag if gzipped else entry.http_etag
+            response["Last-Modified"] = entry.http_last_modified
+        else:
+            response["ETag"] = calendar_services.gzip_etag(version.etag) if gzipped else version.etag
+            response["Last-Modified"] = http_date(version.last_modified.timestamp())
+        response["Cache-Control"] = f"private, max-age={settings.FEED_REFRESH_MINUTES * 60}"
+        response["Vary"] = "Accept-Encoding"
+        return secret_url_headers(response)
 
-    def check_throttles(self, request):
-        """DRF's loop over the throttles, with their cache reads and writes batched."""
-        self.batched_cache = BatchedCache(cache)
+    def check_feed_throttles(self, request, batched: FeedRoundTrip, keys: list[str]) -> HttpResponse | None:
+        """Count this request against both limits while reading ``keys``: one round
+        trip; a DRF 429 (with Retry-After) when a limit is passed."""
         throttles = self.get_throttles()
-        keys = []
+        now = time.time()
+        counters, waits = [], []
         for throttle in throttles:
-            throttle.cache = self.batched_cache
-            keys.append(throttle.get_cache_key(request, self))
-        token_digest = digest_feed_token(self.kwargs["token"])
-        if self.prefetches_body(request):
-            keys.append(calendar_services.feed_body_key(token_digest))
-        self.batched_cache.prefetch([key for key in keys if key is not None])
-        durations = [throttle.wait() for throttle in throttles if not throttle.allow_request(request, self)]
-        self.batched_cache.flush()
-        if durations:
-            self.throttled(request, max((d for d in durations if d is not None), default=None))
+            window = int(now // throttle.duration)
+            counters.append((f"{throttle.get_cache_key(request, self)}:{window}", int(throttle.duration) + 1))
+            waits.append((window + 1) * throttle.duration - now)
+        batched.run(counters, keys)
+        waits = [
+            max(wait, 1)
+            for throttle, count, wait in zip(throttles, batched.counts, waits, strict=False)
+            if count > throttle.num_requests
+        ]
+        if not waits:
+            return None
+        return self.drf_error(request, exceptions.Throttled(max(waits)))
+
+    def drf_error(self, request, error: Exception) -> HttpResponse:
+        """An error answered as DRF's dispatch would (JSON body, Retry-After)."""
+        drf_request = self.initialize_request(request, *self.args, **self.kwargs)
+        self.request = drf_request
+        self.headers = self.default_response_headers
+        self.format_kwarg = None
+        response = self.handle_exception(error)
+        return self.finalize_response(drf_request, response, *self.args, **self.kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        # The URL is the secret: never send it on as a Referer, never index it.
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
+        secret_url_headers(response)
         if response.status_code >= 400:
             response["Cache-Control"] = "no-store"
         return response
 
 
-def feed_response(response: HttpResponse, version: calendar_services.FeedVersion, *, gzipped: bool) -> HttpResponse:
-    response["ETag"] = calendar_services.gzip_etag(version.etag) if gzipped else version.etag
-    response["Last-Modified"] = http_date(version.last_modified.timestamp())
-    response["Cache-Control"] = f"private, max-age={settings.FEED_REFRESH_MINUTES * 60}"
-    patch_vary_headers(response, ("Accept-Encoding",))
+def secret_url_headers(response: HttpResponse) -> HttpResponse:
+    # The URL is the secret: never send it on as a Referer, never index it.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 

@@ -4,8 +4,7 @@ Two steps, kept apart so that what the feed shows can change in one place:
 
 1. The event source, ``session_events``: rows and study sessions in, plain
    ``FeedEvent`` values out (what each VEVENT shows). Every study session is an
-   event and every milestone and phase gets a marker. (``task_events``, one
-   all-day event per task, is the source the feed used before v1.1.)
+   event and every milestone and phase gets a marker.
 2. The writer, ``render_calendar``: ``FeedEvent`` values plus their stored
    ``Revision`` (SEQUENCE and when the event last changed) in, bytes out.
 
@@ -58,7 +57,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 from uuid import UUID
@@ -169,7 +168,18 @@ class FeedEvent:
     updated_at: datetime | None = None
 
     def fingerprint(self) -> str:
-        shown = astuple(self)[:8]
+        # What ``astuple(self)[:8]`` gave, without its deep copies: the same repr, so
+        # the fingerprints stored before stay valid.
+        shown = (
+            self.uid,
+            self.summary,
+            self.first_day,
+            self.last_day,
+            self.description,
+            self.categories,
+            self.url,
+            self.status,
+        )
         if self.start is not None:
             # Only timed events add their times: all-day fingerprints stay as published.
             shown += (self.start.isoformat(), self.end.isoformat(), str(self.start.tzinfo))
@@ -182,34 +192,6 @@ class Revision(NamedTuple):
 
 
 # --- 1. The event source ----------------------------------------------------------------
-
-
-def task_events(
-    roadmaps: Sequence[Roadmap], tasks: Iterable[CalendarTask], options: CalendarOptions
-) -> list[FeedEvent]:
-    """The feed's events: one per task in the window, one marker per milestone and phase.
-
-    Markers are kept from the window's first day on, however far ahead: that is
-    how later work shows. Deterministic order: roadmaps, then dates.
-    """
-    by_roadmap: dict[int, list[CalendarTask]] = {roadmap.id: [] for roadmap in roadmaps}
-    for task in tasks:
-        by_roadmap[task.roadmap_id].append(task)
-    window = options.window
-    events: list[FeedEvent] = []
-    for roadmap in roadmaps:
-        in_date_order = sorted(by_roadmap[roadmap.id], key=lambda t: (t.start_date, t.sequence))
-        events += [
-            task_event(task, roadmap, options)
-            for task in in_date_order
-            if window is None or window.overlaps(task.start_date, task.due_date)
-        ]
-        events += [
-            marker
-            for marker in marker_events(roadmap, in_date_order, options)
-            if window is None or marker.last_day >= window.first_day
-        ]
-    return events
 
 
 def session_events(
@@ -308,23 +290,6 @@ def study_day_event(
         categories=("Study",),
         url=url,
         updated_at=max(task.updated_at for task in tasks),
-    )
-
-
-def task_event(task: CalendarTask, roadmap: Roadmap, options: CalendarOptions) -> FeedEvent:
-    url = f"{options.site_url}/roadmaps/{roadmap.id}/#task-{task.id}"
-    status = STATUS_LABELS.get(task.status, task.status)
-    kind = task.kind.title()
-    return FeedEvent(
-        uid=task.calendar_uid,
-        summary=finished_mark([task]) + task.title,
-        first_day=task.start_date,
-        last_day=task.due_date,
-        description=task_description(task, roadmap, status=status, url=url),
-        categories=(kind, status) if task.is_finished else (kind,),
-        url=url,
-        sequence_floor=task.calendar_revision,
-        updated_at=task.updated_at,
     )
 
 

@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import http_date
 from django.utils.translation import gettext
 from redis.exceptions import RedisError
 
@@ -35,6 +36,7 @@ from roadmaps import jobs
 from roadmaps.calendar import ics
 from roadmaps.calendar import selectors as calendar_selectors
 from roadmaps.calendar.revisions import event_revisions
+from roadmaps.catalog.services import catalog_epoch
 from roadmaps.models import CalendarExport, CalendarFeed, Roadmap
 from roadmaps.models.calendar import digest_feed_token, new_feed_token
 from roadmaps.plans.sessions import study_sessions
@@ -52,7 +54,13 @@ EXPORT_STALL = timedelta(minutes=15)
 # An export still unsent after this is failed, not sent: it is no longer what was asked for.
 EXPORT_EXPIRY = timedelta(days=1)
 # How long a feed's body stays in the cache unfetched; a rebuild costs one build.
+# Its window moves every Monday anyway, so a week is all an entry can live.
 FEED_BODY_MEMORY = timedelta(days=7)
+# How long a cached entry answers without the database. Every write that changes a
+# feed through the services (``feed_touch``, rotate, revoke, the profile, the
+# catalog) drops or outdates the entry at once; this bounds how long a change made
+# around them (a learner deactivated in the admin, an edit in a shell) goes unseen.
+FEED_ENTRY_TRUST = timedelta(minutes=10)
 # zlib's level 6: 1 MB of iCalendar to about 80 KB in a few milliseconds, once per version.
 FEED_GZIP_LEVEL = 6
 CACHE_ERRORS = (RedisError, OSError)
@@ -76,7 +84,7 @@ def feed_rotate(*, user) -> CalendarFeed:
         feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
         if feed is None:
             return feed_get_or_create(user=user)
-        forget_feed_body(feed)
+        forget_feed_entry(feed.token_digest)
         feed.set_new_token()
         feed.save(update_fields=["token", "token_digest"])
     return feed
@@ -84,7 +92,7 @@ def feed_rotate(*, user) -> CalendarFeed:
 
 def feed_revoke(*, user) -> None:
     for feed in CalendarFeed.objects.filter(user=user):
-        forget_feed_body(feed)
+        forget_feed_entry(feed.token_digest)
         feed.delete()
 
 
@@ -113,8 +121,22 @@ def feed_subscribe_links(urls: dict[str, str]) -> dict[str, str]:
 
 def feed_touch(*, user_id: int) -> None:
     """Mark the learner's feed as changed; call it inside the transaction of every
-    write to their roadmaps or tasks. One UPDATE, none of the body is built."""
-    CalendarFeed.objects.filter(user_id=user_id).update(generation=F("generation") + 1)
+    write to their roadmaps or tasks (or to the profile's calendar settings).
+
+    One UPDATE, none of the body is built. The cached entry is dropped now and
+    again once the transaction commits: a request that read the data before
+    the commit may have stored its entry in between.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(FEED_TOUCH_SQL, [user_id])
+        digests = [row[0] for row in cursor.fetchall()]
+    for digest in digests:
+        forget_feed_entry(digest)
+
+
+FEED_TOUCH_SQL = (
+    f"UPDATE {CalendarFeed._meta.db_table} SET generation = generation + 1 WHERE user_id = %s RETURNING token_digest"
+)
 
 
 def calendar_options(user, *, now: datetime | None = None) -> ics.CalendarOptions:
@@ -163,6 +185,55 @@ class FeedBody:
         return gzip.decompress(self.gzipped)
 
 
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """A feed's validators as the cache keeps them, under the token's digest.
+
+    A request whose entry is fresh (``is_fresh``) is answered with no query:
+    a 304 from the entry alone, a full answer from the gzipped body kept
+    beside it (``feed_body_key``: the etag and the bytes, read in the same
+    round trip when the request has no validators). What the entry was made
+    from and cannot be asked of the cache (tasks, roadmaps, the profile) is
+    covered by dropping it on every change (``feed_touch``, rotate, revoke);
+    the rest is checked here: the catalog's epoch, the window (from the
+    learner's zone and today), the settings, and the trust period.
+    """
+
+    version: FeedVersion
+    http_etag: str  # the identity body's, as sent
+    http_gzip_etag: str
+    http_last_modified: str
+    zone: str
+    window_first_day: date
+    settings_key: str
+    catalog_epoch: str
+    trusted_until: float  # a Unix time
+
+    def is_fresh(self, *, catalog_epoch: str | None, now: datetime) -> bool:
+        if now.timestamp() >= self.trusted_until or catalog_epoch != self.catalog_epoch:
+            return False
+        if self.settings_key != settings_key():
+            return False
+        today = now.astimezone(zone_of(self.zone)).date()
+        return ics.FeedWindow.around(today).first_day == self.window_first_day
+
+    def body_of(self, cached) -> FeedBody | None:
+        """The body read under ``feed_body_key`` if it is this entry's."""
+        if isinstance(cached, tuple) and cached[0] == self.version.etag:
+            return FeedBody(version=self.version, gzipped=cached[1])
+        return None
+
+
+def zone_of(name: str) -> ZoneInfo:
+    return ZoneInfo(name)  # ZoneInfo keeps one instance per key
+
+
+def settings_key() -> str:
+    """The settings the body is made from; an entry made under others is stale."""
+    parts = (settings.SITE_URL, settings.FEED_REFRESH_MINUTES, settings.TIME_ZONE, ics.CALENDAR_FORMAT_VERSION)
+    return "\x1f".join(map(str, parts))
+
+
 def gzip_etag(etag: str) -> str:
     # Two encodings are two representations: a strong ETag must tell them apart.
     return etag[:-1] + '-gzip"'
@@ -198,22 +269,24 @@ def feed_version(*, feed: CalendarFeed, now: datetime) -> FeedVersion | None:
     return None
 
 
-def feed_body(*, feed: CalendarFeed, now: datetime, cached=NOT_FETCHED) -> FeedBody:
-    """The body from the cache when it still stands (one lookup), else rebuilt.
+def feed_body(*, feed: CalendarFeed, now: datetime, cached=None, epoch: str) -> FeedBody:
+    """The cached body when it still stands (its entry trusted again), else rebuilt.
 
-    ``cached``: the value under ``feed_body_key`` if the caller already fetched it.
+    ``cached``: the value under ``feed_body_key`` if the caller read it, or
+    ``NOT_FETCHED``; ``epoch``: the catalog's epoch, read before ``feed``.
     """
     version = feed_version(feed=feed, now=now)
     if version is not None:
         if cached is NOT_FETCHED:
             cached = cache_get(feed_body_key(feed.token_digest))
-        if cached is not None and cached[0] == version.etag:
+        if isinstance(cached, tuple) and cached[0] == version.etag:
+            store_feed_entry(feed, version, now=now, epoch=epoch)
             return FeedBody(version=version, gzipped=cached[1])
-    return feed_rebuild(feed=feed, now=now)
+    return feed_rebuild(feed=feed, now=now, epoch=epoch)
 
 
-def feed_rebuild(*, feed: CalendarFeed, now: datetime) -> FeedBody:
-    """Build, store the validators on the feed's row and the body in the cache.
+def feed_rebuild(*, feed: CalendarFeed, now: datetime, epoch: str) -> FeedBody:
+    """Build, store the validators on the feed's row and the entry in the cache.
 
     The ETag is a hash of the bytes and Last-Modified moves only with it: a
     change that leaves the bytes as they were (a re-plan that moves nothing)
@@ -233,15 +306,50 @@ def feed_rebuild(*, feed: CalendarFeed, now: datetime) -> FeedBody:
         last_modified = feed.last_modified
     else:
         last_modified = ics.last_modified_after(feed.last_modified, now)
-    # Stored only if no write raised the generation meanwhile: then this body may
-    # predate it, and the next request builds again.
-    CalendarFeed.objects.filter(pk=feed.pk, generation=feed.generation).update(
+    version = FeedVersion(etag=etag, last_modified=last_modified)
+    built = FeedBody(version=version, gzipped=gzip_body(body))
+    # Cached first, then the validators stored only if no write raised the generation
+    # meanwhile (the UPDATE waits for a writer holding the row). Had one, this body
+    # may predate it: the entry goes again and the next request builds anew.
+    cache_set_many(
+        {
+            feed_entry_key(feed.token_digest): feed_entry(feed, version, now, epoch),
+            feed_body_key(feed.token_digest): (etag, built.gzipped),
+        }
+    )
+    stored = CalendarFeed.objects.filter(pk=feed.pk, generation=feed.generation).update(
         built_from=inputs, etag=etag, last_modified=last_modified
     )
+    if not stored:
+        forget_feed_entry(feed.token_digest, later=False)
     feed.built_from, feed.etag, feed.last_modified = inputs, etag, last_modified
-    built = FeedBody(version=FeedVersion(etag=etag, last_modified=last_modified), gzipped=gzip_body(body))
-    cache_set(feed_body_key(feed.token_digest), (etag, built.gzipped), FEED_BODY_MEMORY.total_seconds())
     return built
+
+
+def store_feed_entry(feed: CalendarFeed, version: FeedVersion, *, now: datetime, epoch: str) -> None:
+    """Cache (again) the entry of a feed whose body still stands, trusted anew.
+
+    Checked after the write, as in ``feed_rebuild``: a change committed before
+    the check is seen here; one committed after it drops the entry itself.
+    """
+    cache_set_many({feed_entry_key(feed.token_digest): feed_entry(feed, version, now, epoch)})
+    if not CalendarFeed.objects.filter(pk=feed.pk, generation=feed.generation).exists():
+        forget_feed_entry(feed.token_digest, later=False)
+
+
+def feed_entry(feed: CalendarFeed, version: FeedVersion, now: datetime, epoch: str) -> FeedEntry:
+    options = feed_options(feed, now=now)
+    return FeedEntry(
+        version=version,
+        http_etag=version.etag,
+        http_gzip_etag=gzip_etag(version.etag),
+        http_last_modified=http_date(version.last_modified.timestamp()),
+        zone=options.timezone,
+        window_first_day=options.window.first_day,
+        settings_key=settings_key(),
+        catalog_epoch=epoch,
+        trusted_until=(now + FEED_ENTRY_TRUST).timestamp(),
+    )
 
 
 def gzip_body(body: bytes) -> bytes:
@@ -249,14 +357,34 @@ def gzip_body(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=FEED_GZIP_LEVEL, mtime=0)
 
 
+def feed_entry_key(token_digest: str) -> str:
+    # By the token's digest, known from the URL alone: the view fetches the entry in
+    # the same round trip as its throttles' counters, before (or instead of) any query.
+    return f"calendar-feed:{token_digest}"
+
+
 def feed_body_key(token_digest: str) -> str:
-    # By the token's digest, known from the URL alone: the view can fetch the body
-    # in the same round trip as its throttles' counters, before the token lookup.
     return f"calendar-feed-body:{token_digest}"
 
 
-def forget_feed_body(feed: CalendarFeed) -> None:
-    cache_delete(feed_body_key(feed.token_digest))
+def forget_feed_entry(token_digest: str, *, later: bool = True) -> None:
+    """Drop the cached entry now and, with ``later``, again once the transaction commits.
+
+    The body may stay: it is served only beside an entry naming its ETag.
+    """
+    key = feed_entry_key(token_digest)
+    cache_delete(key)
+    if later and connection.in_atomic_block:
+        transaction.on_commit(partial(cache_delete, key), robust=True)
+
+
+def feed_catalog_epoch() -> str:
+    """The catalog's epoch to stamp an entry with; read before the rows it is built from."""
+    try:
+        return catalog_epoch()
+    except CACHE_ERRORS:
+        logger.warning("cache unavailable: calendar feed built from the database", exc_info=True)
+        return ""
 
 
 # The cache only saves work: when it is down, the feed is built from the database.
@@ -268,18 +396,25 @@ def cache_get(key: str):
         return None
 
 
-def cache_set(key: str, value, timeout: float) -> None:
+def cache_set_many(values: dict) -> None:
     try:
-        cache.set(key, value, timeout)
+        cache.set_many(values, FEED_BODY_MEMORY.total_seconds())
     except CACHE_ERRORS:
         logger.warning("cache unavailable: calendar feed body not kept", exc_info=True)
 
 
 def cache_delete(key: str) -> None:
     try:
-        cache.delete(key)
+        # None: django-redis's IGNORE_EXCEPTIONS swallowed a failure (a bool otherwise).
+        failed = cache.delete(key) is None
     except CACHE_ERRORS:
-        logger.warning("cache unavailable: calendar feed body not dropped", exc_info=True)
+        failed = True
+    if failed:
+        logger.warning(
+            "cache unavailable: calendar feed entry not dropped; should the cache come back with its data, "
+            "it answers for at most %s more",
+            FEED_ENTRY_TRUST,
+        )
 
 
 def roadmap_calendar(*, roadmap: Roadmap, now: datetime, tasks=None) -> bytes:

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from accounts import services as account_services
 from roadmaps.plans import services
 from tests.roadmaps.calendar.data import (
     START,
@@ -29,9 +30,8 @@ def feed_path(client) -> str:
 
 
 def set_profile(learner, **fields) -> None:
-    for name, value in fields.items():
-        setattr(learner.profile, name, value)
-    learner.profile.save()
+    # The one write path of the profile (the API's and the settings page's).
+    account_services.profile_update(profile=learner.profile, **fields)
 
 
 def long_tasks(learner, minutes=300, **fields):
