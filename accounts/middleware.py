@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from rest_framework.views import APIView
 
 from accounts import languages
@@ -38,3 +39,13 @@ class ProfileLanguageMiddleware:
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
         if not is_api_view(view_func):
             languages.activate_for_request(request)
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's, except for a response marked ``same_in_every_language`` (the calendar feed):
+    no ``Vary: Accept-Language`` and no ``Content-Language`` on a body no language changes."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if getattr(response, "same_in_every_language", False):
+            return response
+        return super().process_response(request, response)

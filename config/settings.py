@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After the session (a chosen language is kept in a cookie), before CommonMiddleware.
-    "django.middleware.locale.LocaleMiddleware",
+    "accounts.middleware.LocaleMiddleware",
     "roadmaps.web.middleware.NotModifiedWithoutLengthMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

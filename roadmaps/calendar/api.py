@@ -295,6 +295,13 @@ class PublicFeedView(APIView):
         raise NotImplementedError
 
     def dispatch(self, request, *args, **kwargs):
+        response = self.serve(request, *args, **kwargs)
+        # The feed is written in one language whatever the client asks: without this,
+        # LocaleMiddleware would add Vary: Accept-Language and shared caches keep a copy a language.
+        response.same_in_every_language = True
+        return response
+
+    def serve(self, request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             self.args, self.kwargs = args, kwargs
             return self.drf_error(request, exceptions.MethodNotAllowed(request.method))
