@@ -8,11 +8,13 @@ operator reads name the delivery and the error.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection
 
 from roadmaps.models import NudgeDelivery, Roadmap
 from roadmaps.nudges import dispatch_due_nudges, requeue_stalled_deliveries, send_nudge_batch
@@ -182,3 +184,41 @@ def test_a_roadmap_finished_within_the_window_of_two_slots_gets_its_last_nudge_o
 
     assert [d.week_start.isoformat() for d in deliveries_of(learner)] == ["2026-11-09"]
     assert len(mails_to(learner)) == 1
+
+
+class TakenOver(Recorder):
+    """While the message is being transferred, another run takes the row over and records its outcome."""
+
+    delivery_id = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.to_thread(self.other_run_finishes)
+        return await super().handle_DATA(server, session, envelope)
+
+    def other_run_finishes(self):
+        NudgeDelivery.objects.filter(pk=self.delivery_id).update(status=Status.FAILED, last_error="the other run")
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_whose_row_another_run_finished_meanwhile_leaves_that_outcome(dispatched, settings):
+    handler = TakenOver()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+        nudge_learner(now=SIGN_UP)
+        (delivery_id,) = dispatched()
+        handler.delivery_id = delivery_id
+
+        send_nudge_batch([delivery_id], clock=lambda: SLOT)
+    finally:
+        controller.stop()
+
+    assert (row(delivery_id).status, row(delivery_id).last_error, row(delivery_id).sent_at) == (
+        Status.FAILED,
+        "the other run",
+        None,
+    )
