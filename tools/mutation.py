@@ -8,6 +8,7 @@ their diffs when ``--diffs`` is given.
     .venv/bin/pip install -e '.[test,mutation]'
     .venv/bin/python tools/mutation.py                 # every target
     .venv/bin/python tools/mutation.py planner --diffs  # one target, survivors' diffs
+    .venv/bin/python tools/mutation.py planner --mutants 'planner.sessions.*'  # only these mutants
 
 The nudge target needs PostgreSQL like the suite (``DATABASE_URL``); its tests
 run one at a time (``--max-children 1``) because they share one test database.
@@ -19,6 +20,7 @@ that is not an equivalent mutant.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import re
 import shutil
@@ -120,14 +122,16 @@ def run_mutmut(workdir: Path, *args: str, capture: bool = False) -> str:
     return completed.stdout if capture else ""
 
 
-def run_target(target: Target, *, show_diffs: bool, keep: bool) -> tuple[int, int]:
+def run_target(target: Target, *, show_diffs: bool, keep: bool, mutants: tuple[str, ...] = ()) -> tuple[int, int]:
     workdir = Path(tempfile.mkdtemp(prefix=f"mutation-{target.name}-"))
     try:
         scratch_copy(workdir)
         write_config(workdir, target)
         run_args = ["run"] + (["--max-children", str(target.max_children)] if target.max_children else [])
-        run_mutmut(workdir, *run_args)
+        run_mutmut(workdir, *run_args, *mutants)
         found = results(workdir)
+        if mutants:
+            found = {name: status for name, status in found.items() if any(fnmatch.fnmatch(name, m) for m in mutants)}
         killed = sum(1 for status in found.values() if status in ("killed", "timeout", "segfault"))
         survivors = sorted(name for name, status in found.items() if status in ("survived", "no tests"))
         print(f"\n== {target.name}: {killed}/{len(found)} mutants killed ({100 * killed / max(1, len(found)):.1f}%)")
@@ -151,12 +155,19 @@ def main() -> int:
     parser.add_argument("targets", nargs="*", metavar="target", help=f"any of {', '.join(TARGETS)} (default: all)")
     parser.add_argument("--diffs", action="store_true", help="print each survivor's diff")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy (for `mutmut browse`)")
+    parser.add_argument(
+        "--mutants",
+        nargs="+",
+        default=(),
+        metavar="GLOB",
+        help="run and score only the mutants whose names match, e.g. 'planner.sessions.*'",
+    )
     options = parser.parse_args()
     unknown = set(options.targets) - set(TARGETS)
     if unknown:
         parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
     for name in options.targets or list(TARGETS):
-        run_target(TARGETS[name], show_diffs=options.diffs, keep=options.keep)
+        run_target(TARGETS[name], show_diffs=options.diffs, keep=options.keep, mutants=tuple(options.mutants))
     return 0
 
 

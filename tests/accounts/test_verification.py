@@ -4,8 +4,10 @@ and no export is mailed to an address its owner has not confirmed."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -150,3 +152,77 @@ def test_signing_in_works_before_the_address_is_verified():
     response = Client().post("/login/", {"username": "ada@example.com", "password": PASSWORD})
 
     assert response.status_code == 302
+
+
+# --- The key's lifetime (ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS, 7 by default) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("age", "status_code", "verified"),
+    [
+        (timedelta(days=7) - timedelta(seconds=1), 200, True),
+        (timedelta(days=7), 200, True),
+        (timedelta(days=7, seconds=1), 400, False),
+        (timedelta(days=8), 400, False),
+    ],
+    ids=["a second before 7 days", "exactly 7 days", "7 days and a second", "8 days"],
+)
+def test_a_verification_key_works_for_exactly_seven_days(time_machine, age, status_code, verified):
+    assert settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS == 7
+    signed_up = utc(2026, 11, 5, 12)
+    time_machine.move_to(signed_up, tick=False)
+    register()
+    key = key_in(mail.outbox[0])
+    time_machine.move_to(signed_up + age, tick=False)
+
+    response = APIClient().post("/api/auth/verify/", {"key": key}, format="json")
+
+    assert response.status_code == status_code
+    assert User.objects.get(email="ada@example.com").emailaddress_set.filter(verified=True).exists() is verified
+
+
+def test_an_expired_key_on_the_page_confirms_nothing(client, time_machine):
+    signed_up = utc(2026, 11, 5, 12)
+    time_machine.move_to(signed_up, tick=False)
+    client.post("/signup/", {"email": "ada@example.com", "password": PASSWORD, "timezone": "UTC"})
+    path = f"/verify-email/{key_in(mail.outbox[0])}/"
+    time_machine.move_to(signed_up + timedelta(days=7, seconds=1), tick=False)
+
+    response = client.post(path)
+
+    assert response.status_code == 400
+    assert not User.objects.get(email="ada@example.com").emailaddress_set.filter(verified=True).exists()
+
+
+# --- Verified means the current address --------------------------------------------------------------
+
+
+def test_a_learner_who_changed_to_an_unverified_address_gets_no_nudge(run_dispatch, time_machine):
+    time_machine.move_to(utc(2026, 11, 5, 12), tick=False)
+    moved = nudge_learner(now=timezone.now())  # verified at their old address
+    User.objects.filter(pk=moved.pk).update(email="new-address@example.com")
+
+    run_dispatch(utc(2026, 11, 9, 8))
+
+    assert not NudgeDelivery.objects.filter(user=moved).exists()
+    assert mail.outbox == []
+
+
+def test_an_address_verified_in_other_letter_case_still_gets_its_nudge(run_dispatch, time_machine):
+    time_machine.move_to(utc(2026, 11, 5, 12), tick=False)
+    learner = nudge_learner(now=timezone.now(), email="Ada.Lovelace@Example.com")
+    User.objects.filter(pk=learner.pk).update(email="ada.lovelace@example.com")
+
+    run_dispatch(utc(2026, 11, 9, 8))
+
+    assert NudgeDelivery.objects.filter(user=learner).count() == 1
+    assert [message.to for message in mail.outbox] == [["ada.lovelace@example.com"]]
+
+
+def test_no_export_is_mailed_to_a_new_address_not_yet_verified(learner):
+    plan = roadmap_with_tasks(learner, tasks=2)
+    User.objects.filter(pk=learner.pk).update(email="new-address@example.com")
+    export = CalendarExport.objects.create(user=learner, roadmap=plan.roadmap)
+
+    assert calendar_services.export_send(export_id=str(export.id), now=timezone.now()) is False
+    assert mail.outbox == []

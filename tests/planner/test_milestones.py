@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -90,3 +91,59 @@ def test_hours_done_never_exceed_hours_total(parts):
     state = milestone_state([part(status, minutes) for status, minutes in parts])
 
     assert 0 <= state.minutes_done <= state.minutes_total
+
+
+# --- Off by one task: none, some, all but one, all (three-task milestones) ------------------
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (["todo", "todo", "todo"], "todo"),
+        (["done", "todo", "todo"], "in_progress"),
+        (["done", "done", "todo"], "in_progress"),
+        (["done", "done", "in_progress"], "in_progress"),
+        (["done", "done", "done"], "done"),
+        (["skipped", "todo", "todo"], "todo"),
+        (["skipped", "skipped", "todo"], "todo"),
+        (["skipped", "skipped", "in_progress"], "in_progress"),
+        (["skipped", "skipped", "skipped"], "skipped"),
+        (["skipped", "skipped", "done"], "done"),
+        (["done", "skipped", "todo"], "in_progress"),
+    ],
+)
+def test_a_milestone_is_finished_only_once_its_last_task_is(statuses, expected):
+    assert milestone_status(statuses) == expected
+    assert milestone_state([part(status) for status in statuses]).status == expected
+
+
+@pytest.mark.parametrize("done", [0, 1, 2, 3])
+def test_hours_done_count_each_done_task_and_no_other(done):
+    statuses = ["done"] * done + ["in_progress"] + ["skipped"] * (3 - done)
+    state = milestone_state([part(status, minutes=10 * (i + 1)) for i, status in enumerate(statuses)])
+
+    assert state.minutes_done == sum(10 * (i + 1) for i in range(done))
+    assert state.minutes_total == sum(10 * (i + 1) for i in range(done + 1))
+
+
+def test_a_milestone_without_tasks_has_no_dates_no_hours_and_no_completion_time():
+    state = milestone_state([])
+
+    assert (state.status, state.minutes_done, state.minutes_total) == ("todo", 0, 0)
+    assert (state.start_date, state.due_date, state.completed_at) == (None, None, None)
+
+
+def test_a_done_milestone_whose_finished_tasks_carry_no_time_has_no_completion_time():
+    assert milestone_state([part("done"), part("skipped")]).completed_at is None
+
+
+def test_a_finished_task_without_a_time_does_not_hide_the_time_of_the_others():
+    ticked = datetime(2026, 11, 6, 18, tzinfo=UTC)
+
+    assert milestone_state([part("done", completed_at=ticked), part("done")]).completed_at == ticked
+
+
+def test_a_skipped_milestone_has_no_completion_time_even_with_times_on_its_tasks():
+    state = milestone_state([part("skipped", completed_at=datetime(2026, 11, 3, tzinfo=UTC))])
+
+    assert (state.status, state.completed_at) == ("skipped", None)

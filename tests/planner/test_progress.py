@@ -125,6 +125,19 @@ def test_a_plan_that_starts_later_projects_its_own_end():
     assert progress([state(60, 10, 12, "done", 0), state(60, 13, 20)], 3).projected_end_date == day(20)
 
 
+def test_a_plan_that_starts_later_projects_the_last_due_date_of_its_open_tasks_not_of_tasks_ticked_early():
+    # The last task was ticked ahead of time: the plan's end is now the open task's due date.
+    tasks = [state(60, 3, 6), state(60, 5, 9, "done", 0)]
+    assert progress(tasks, 0).projected_end_date == day(6)
+
+
+def test_between_one_and_four_weeks_the_pace_window_is_every_day_since_the_start_both_ends_counted():
+    # Day 14 is the plan's 15th day: 150 minutes over 15 days, 10 a day; 300 left -> 30 more days.
+    # A window one day shorter would miss day 0's work; one day longer would slow the pace.
+    tasks = [state(150, 0, 2, "done", 0), state(300, 3, 20)]
+    assert progress(tasks, 14).projected_end_date == day(44)
+
+
 def test_projected_end_is_today_when_everything_is_finished():
     assert progress([state(60, 0, 5, "done", 2)], 3).projected_end_date == day(3)
 
