@@ -40,6 +40,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from allauth.account.models import EmailAddress  # noqa: E402
 from django.core import mail  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -81,6 +82,10 @@ def make_learners(tag: str, count: int, now: datetime) -> tuple[list[int], Role,
         weekday, hour, slot = due_slot_now(zone, now)
         profiles.append(Profile(user=user, timezone=zone, nudge_weekday=weekday, nudge_hour=hour, next_nudge_at=slot))
     Profile.objects.bulk_create(profiles, batch_size=2000)
+    # Nudges go to verified addresses only (accounts/verification.py).
+    EmailAddress.objects.bulk_create(
+        (EmailAddress(user=user, email=user.email, primary=True, verified=True) for user in users), batch_size=2000
+    )
     role = Role.objects.create(slug=f"bench-{tag}", name="Bench Engineer", category="emerging")
     track = Track.objects.create(slug=f"bench-{tag}", name="Bench", audience="-", min_weeks=1, max_weeks=520)
     start = now.date() - timedelta(weeks=3)

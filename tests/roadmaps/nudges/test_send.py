@@ -109,15 +109,31 @@ def test_a_sent_delivery_is_never_claimed_again_however_late(dispatched):
 
 
 @pytest.mark.parametrize("mails", [1, 5])
-def test_a_send_batch_takes_two_queries_per_mail_and_two_to_load(mails, dispatched, django_assert_num_queries):
+def test_a_send_batch_claims_in_one_query_and_records_each_mail_in_one(mails, dispatched, django_assert_num_queries):
     for _ in range(mails):
         nudge_learner(now=SIGN_UP)
     ids = dispatched()
 
-    # The deliveries with learner, profile and roadmap, their tasks; then a
-    # claim and a "sent" per mail (one UPDATE each, by design: see the module).
-    with django_assert_num_queries(2 + 2 * mails):
+    # The deliveries with learner, profile and roadmap, their tasks; the claim of
+    # the whole chunk; then one "sent" per mail, written before the next mail
+    # goes out (by design: see the module).
+    with django_assert_num_queries(3 + mails):
         assert send_nudge_batch(ids).sent == mails
+
+
+def test_skipped_deliveries_of_a_batch_are_recorded_in_one_query(dispatched, django_assert_num_queries):
+    learners = [nudge_learner(now=SIGN_UP) for _ in range(3)]
+    ids = dispatched()
+    for learner in learners:
+        learner.roadmaps.update(status=Roadmap.Status.ARCHIVED)
+
+    with django_assert_num_queries(4):
+        assert send_nudge_batch(ids, clock=lambda: SLOT).skipped == 3
+
+    assert {(d.status, d.last_error, d.attempts) for d in map(status_of, ids)} == {
+        (Status.SKIPPED, "the roadmap is gone", 1)
+    }
+    assert all(mails_to(learner) == [] for learner in learners)
 
 
 # --- Mail errors, against real SMTP servers -----------------------------------------------
