@@ -116,3 +116,21 @@ def test_a_dispatch_skips_learners_another_dispatch_holds_instead_of_waiting(tim
 
     assert (first.queued, second.queued) == (1, 1)
     assert set(NudgeDelivery.objects.values_list("user_id", flat=True)) == {held.id, free.id}
+
+
+def test_a_batch_sent_outside_a_transaction_records_every_mail_as_sent_at_its_time(time_machine):
+    # Outside a transaction each "sent" is its own commit (not waiting for the disk):
+    # the path a Celery worker takes.
+    time_machine.move_to(SIGN_UP, tick=False)
+    everyone = learners(3)
+    time_machine.move_to(SLOT, tick=False)
+    queued: list[int] = []
+    dispatch_due_nudges(now=SLOT, enqueue=queued.extend)
+    assert not connection.in_atomic_block
+
+    result = send_nudge_batch(queued, clock=lambda: SLOT)
+
+    assert (result.sent, result.not_claimed) == (3, 0)
+    assert mail_counts() == Counter({u.email: 1 for u in everyone})
+    rows = NudgeDelivery.objects.values_list("status", "sent_at", "attempts")
+    assert list(rows) == [("sent", SLOT, 1)] * 3
