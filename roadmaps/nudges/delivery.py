@@ -13,7 +13,11 @@ that many:
 1. Load the rows with learner, profile, roadmap and tasks: two queries.
 2. Claim every claimable row of the chunk in ONE statement (PostgreSQL:
    ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``;
-   a concurrent run skips the rows this one holds instead of waiting).
+   a concurrent run skips the rows this one holds instead of waiting). The
+   lease now runs for the whole chunk from that moment, so a run that has used
+   half of it (a mail server answering at its timeouts) sends nothing more and
+   hands the rest back for a retry: no mail starts after another run could
+   have taken its row over.
 3. Send; after the server's "250 accepted" for a mail, and before the next
    mail's SMTP transaction starts, record that one row as sent: one
    single-row UPDATE by primary key, committed on its own.
@@ -70,6 +74,7 @@ Status = NudgeDelivery.Status
 UNFINISHED = (Status.PENDING, Status.SENDING)
 retry_countdown = schedule.retry_countdown
 TABLE = NudgeDelivery._meta.db_table
+SLOW_SERVER = "half the send lease used up: the rest of the chunk is tried again later"
 
 
 class Outcome(StrEnum):
@@ -124,14 +129,22 @@ def send_nudge_batch(
         return result
     skipped: dict[int, str] = {}
     try:
-        claimed = claim_chunk(waiting, now=clock())
+        claimed_at = clock()
+        claimed = claim_chunk(waiting, now=claimed_at)
         for index, delivery_id in enumerate(delivery_ids):
             if delivery_id not in claimed:
                 result.not_claimed += 1  # claimed elsewhere, finished, or the row is gone
                 continue
             delivery = loaded[delivery_id]
             delivery.attempts = claimed[delivery_id]
-            outcome = send_one(delivery, now=clock(), connection=connection, skipped=skipped)
+            now = clock()
+            if now - claimed_at > schedule.send_lease() / 2:
+                # A very slow mail server: stop before the lease on the rest could run out
+                # under this run (another run may take a row over once it has).
+                result.retry_ids, result.retry_error = list(delivery_ids[index:]), SLOW_SERVER
+                unclaim([pk for pk in delivery_ids[index:] if pk in claimed])
+                break
+            outcome = send_one(delivery, now=now, connection=connection, skipped=skipped)
             if outcome is Outcome.RETRY:
                 result.retry_ids = list(delivery_ids[index:])
                 result.retry_error = delivery.last_error
