@@ -187,10 +187,14 @@ def send_one(
         return Outcome.SKIPPED
     try:
         message = nudge_message(delivery, delivery.roadmap.tasks.all(), connection=connection)
-        recorder.settle()
-        message.send()
     except Exception as error:
         recorder.settle()
+        return _settle_failure(delivery, error)
+    # The previous mail's record has committed (or this raises, and the batch stops): only now send.
+    recorder.settle()
+    try:
+        message.send()
+    except Exception as error:
         return _settle_failure(delivery, error)
     recorder.record(delivery.pk, sent_at=now)
     return Outcome.SENT
