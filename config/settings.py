@@ -400,4 +400,7 @@ LOGGING = {
 NUDGE_GRACE_HOURS = env.int("NUDGE_GRACE_HOURS", default=24)
 NUDGE_SEND_LEASE_MINUTES = env.int("NUDGE_SEND_LEASE_MINUTES", default=15)
 NUDGE_RETRY_BASE_SECONDS = env.int("NUDGE_RETRY_BASE_SECONDS", default=60)
+# Each sent nudge is recorded before the next goes out; by default that commit does
+# not wait for the disk (roadmaps/nudges/delivery.py says what that risks and saves).
+NUDGE_SYNC_COMMIT_EACH_SEND = env.bool("NUDGE_SYNC_COMMIT_EACH_SEND", default=False)
 FEED_REFRESH_MINUTES = env.int("FEED_REFRESH_MINUTES", default=60)

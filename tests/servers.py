@@ -44,10 +44,14 @@ class SmtpInbox:
     refused: int = 0
     # While set, the server holds every RCPT command unanswered: a sender is stuck mid-send.
     hold_recipients: threading.Event = field(default_factory=threading.Event)
+    # Once this many messages are in, the server holds every later RCPT the same way.
+    hold_after_messages: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        while self.hold_recipients.is_set():
+        while self.hold_recipients.is_set() or (
+            self.hold_after_messages is not None and len(self.messages) >= self.hold_after_messages
+        ):
             await asyncio.sleep(0.05)
         envelope.rcpt_tos.append(address)
         return "250 OK"

@@ -1,4 +1,4 @@
-"""Sending: claim a delivery row, send its mail, record the outcome.
+"""Sending: claim a chunk of delivery rows, send their mails, record each outcome.
 
 A row is sent only by the run that moves it from "pending" to "sending" (a
 compare-and-set on the row), so a job that runs twice, twice at once, or is
@@ -6,11 +6,56 @@ redelivered after its worker died sends nothing more. Mail errors that are
 known to happen before the server accepted the message are retried; an error
 that leaves it unknown whether the server took the message is not, because a
 retry could deliver a second copy.
+
+The statements of a chunk (``SEND_CHUNK`` ids, one job), and why there are
+that many:
+
+1. Load the rows with learner, profile, roadmap and tasks: two queries.
+2. Claim every claimable row of the chunk in ONE statement (PostgreSQL:
+   ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``;
+   a concurrent run skips the rows this one holds instead of waiting). The
+   lease now runs for the whole chunk from that moment, so a run that has used
+   half of it (a mail server answering at its timeouts) sends nothing more and
+   hands the rest back for a retry: no mail starts after another run could
+   have taken its row over.
+3. Send; after the server's "250 accepted" for a mail, record that one row
+   as sent: one single-row UPDATE by primary key, committed on its own, whose
+   reply is awaited after the next mail is built and before it is handed to
+   the server (``SentRecorder``): the round trip overlaps the building, and no
+   mail goes out before the previous one's record has committed.
+4. Rows not mailed (skipped) are recorded together in one statement at the end.
+
+Why step 3 is one statement per mail and not one per chunk: a worker can die
+(SIGKILL, OOM, a deploy) at any instant. Whatever it sent but had not recorded
+is still "sending", and once the lease is over it is taken as not sent and
+mailed again (see ``claim``). Recording per chunk would leave up to a whole
+chunk (25 mails) in that state; recording each mail before the next one is
+handed to the server leaves at most ONE mail whose fate is unknown - the same
+window as sending one row per job, and the least any sender that talks SMTP
+can have (the server's acceptance and our write can never be one atomic step).
+No store other than the row can close it either: an idempotency key or
+outbox entry that the mail server does not check only moves the same write.
+
+What makes that write cheap: it is committed with ``synchronous_commit = off``
+(PostgreSQL, for that statement only). The commit is visible to every other
+session at once and survives the death of the worker or of its connection -
+the failure the lease rule is about - but does not wait for the WAL to reach
+disk: about 0.07 ms instead of an fsync (0.9 ms here, more than building the
+mail). The price is paid only if the PostgreSQL server itself crashes: the
+records of the last moments (``wal_writer_delay`` x 3, 0.6 s by default, and
+never more than the chunk being sent: the next chunk's claim is a synchronous
+commit, which flushes all earlier WAL) can be lost, and those mails are sent
+again after the lease, with the same Message-ID. Set
+``NUDGE_SYNC_COMMIT_EACH_SEND=true`` to pay the fsync per mail instead.
+A mail that failed for a reason that leaves it unknown whether it left (the
+line dropped inside DATA) is recorded the same way, at once.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import select
 import smtplib
 import traceback
 from collections.abc import Callable, Sequence
@@ -18,9 +63,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from django.conf import settings
 from django.core.mail import get_connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db import DatabaseError
+from django.db import connection as db_connection
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
+from psycopg import pq
 
 from roadmaps.models import NudgeDelivery, Roadmap, Task
 from roadmaps.nudges import schedule
@@ -30,11 +79,12 @@ logger = logging.getLogger(__name__)
 Status = NudgeDelivery.Status
 UNFINISHED = (Status.PENDING, Status.SENDING)
 retry_countdown = schedule.retry_countdown
+TABLE = NudgeDelivery._meta.db_table
+SLOW_SERVER = "half the send lease used up: the rest of the chunk is tried again later"
 
 
 class Outcome(StrEnum):
     SENT = "sent"
-    NOT_CLAIMED = "not_claimed"  # another run has it, or it is finished
     SKIPPED = "skipped"  # nudges turned off, roadmap gone, or too late
     FAILED = "failed"
     RETRY = "retry"
@@ -67,12 +117,14 @@ def send_nudge_batch(
     """Send each delivery this run can claim, over one mail connection.
 
     Stops at the first transient mail error: the rest goes back in
-    ``retry_ids`` untouched (a server that refused one message now will most
-    likely refuse the next), for the caller to try again after a pause.
+    ``retry_ids`` (a server that refused one message now will most likely
+    refuse the next), for the caller to try again after a pause; the rows
+    claimed but not tried are handed back as if never claimed.
     """
     result = BatchResult()
     loaded = {delivery.pk: delivery for delivery in deliveries_for_sending(delivery_ids)}
-    if not any(delivery.status in UNFINISHED for delivery in loaded.values()):
+    waiting = [pk for pk in delivery_ids if pk in loaded and loaded[pk].status in UNFINISHED]
+    if not waiting:
         result.not_claimed = len(delivery_ids)  # a job run again: no need to call the mail server
         return result
     connection = connection or get_connection()
@@ -81,56 +133,87 @@ def send_nudge_batch(
     except Exception as error:
         result.retry_ids, result.retry_error = list(delivery_ids), describe(error)
         return result
+    skipped: dict[int, str] = {}
+    recorder = SentRecorder()
     try:
+        claimed_at = clock()
+        claimed = claim_chunk(waiting, now=claimed_at)
         for index, delivery_id in enumerate(delivery_ids):
-            delivery = loaded.get(delivery_id)
-            outcome = send_one(delivery, now=clock(), connection=connection) if delivery else None
+            if delivery_id not in claimed:
+                result.not_claimed += 1  # claimed elsewhere, finished, or the row is gone
+                continue
+            delivery = loaded[delivery_id]
+            delivery.attempts = claimed[delivery_id]
+            now = clock()
+            if now - claimed_at > schedule.send_lease() / 2:
+                # A very slow mail server: stop before the lease on the rest could run out
+                # under this run (another run may take a row over once it has).
+                result.retry_ids, result.retry_error = list(delivery_ids[index:]), SLOW_SERVER
+                recorder.settle()
+                unclaim([pk for pk in delivery_ids[index:] if pk in claimed])
+                break
+            outcome = send_one(delivery, now=now, connection=connection, skipped=skipped, recorder=recorder)
             if outcome is Outcome.RETRY:
                 result.retry_ids = list(delivery_ids[index:])
                 result.retry_error = delivery.last_error
+                recorder.settle()
+                unclaim([pk for pk in delivery_ids[index + 1 :] if pk in claimed])
                 break
             _count(result, outcome)
     finally:
         connection.close()
+        recorder.settle()
+    record_skipped(skipped)
     return result
 
 
-def _count(result: BatchResult, outcome: Outcome | None) -> None:
+def _count(result: BatchResult, outcome: Outcome) -> None:
     if outcome is Outcome.SENT:
         result.sent += 1
     elif outcome is Outcome.SKIPPED:
         result.skipped += 1
-    elif outcome is Outcome.FAILED:
-        result.failed += 1
     else:
-        result.not_claimed += 1  # claimed elsewhere, or the row is gone
+        result.failed += 1
 
 
-def send_one(delivery: NudgeDelivery, *, now: datetime, connection) -> Outcome:
-    if not claim(delivery.pk, now=now):
-        return Outcome.NOT_CLAIMED
+def send_one(
+    delivery: NudgeDelivery, *, now: datetime, connection, skipped: dict[int, str], recorder: SentRecorder
+) -> Outcome:
+    """Send one claimed row. The previous mail's record is confirmed before this mail
+    goes out; this one's is sent on its way at once. A skip only joins ``skipped``."""
     reason = reason_not_to_send(delivery, now)
     if reason:
-        finish(delivery.pk, Status.SKIPPED, error=reason)
+        skipped[delivery.pk] = reason
         return Outcome.SKIPPED
     try:
         message = nudge_message(delivery, delivery.roadmap.tasks.all(), connection=connection)
+    except Exception as error:
+        recorder.settle()
+        return _settle_failure(delivery, error)
+    # The previous mail's record has committed (or this raises, and the batch stops): only now send.
+    recorder.settle()
+    try:
         message.send()
     except Exception as error:
         return _settle_failure(delivery, error)
-    finish(delivery.pk, Status.SENT, sent_at=now)
+    recorder.record(delivery.pk, sent_at=now)
     return Outcome.SENT
 
 
 def _settle_failure(delivery: NudgeDelivery, error: Exception) -> Outcome:
     delivery.last_error = describe(error)
-    attempts = delivery.attempts + 1  # the claim counted this one in the row
+    attempts = delivery.attempts  # the claim counted this try in the row
     if is_retryable(error) and attempts < schedule.MAX_SEND_ATTEMPTS:
         release(delivery.pk, error=delivery.last_error)
         return Outcome.RETRY
     logger.warning("nudge %s failed: %s", delivery.pk, delivery.last_error)
     finish(delivery.pk, Status.FAILED, error=delivery.last_error)
     return Outcome.FAILED
+
+
+def claimable(now: datetime) -> Q:
+    """Pending, or "sending" past its lease (see ``claim`` for why such a row is taken over)."""
+    return Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=now - schedule.send_lease())
 
 
 def claim(delivery_id: int, *, now: datetime) -> bool:
@@ -142,13 +225,141 @@ def claim(delivery_id: int, *, now: datetime) -> bool:
     A worker almost always dies before the server's "250 accepted" (connecting
     and transferring take far longer than the single UPDATE that follows it),
     so losing the nudge is the likelier harm; the rare second copy carries the
-    same Message-ID, which mail clients use to spot duplicates.
+    same Message-ID, which mail clients use to spot duplicates. Because every
+    sent mail is recorded before the next is handed to the server, at most one
+    mail of a dead run's chunk can be such a second copy.
     """
-    claimable = Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=now - schedule.send_lease())
-    updated = NudgeDelivery.objects.filter(claimable, pk=delivery_id).update(
+    updated = NudgeDelivery.objects.filter(claimable(now), pk=delivery_id).update(
         status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     return updated == 1
+
+
+def claim_chunk(delivery_ids: Sequence[int], *, now: datetime) -> dict[int, int]:
+    """Claim every claimable row of ``delivery_ids`` at once; {id: attempts} of those this run won.
+
+    PostgreSQL: one statement. Rows another run is claiming at this instant
+    are skipped (SKIP LOCKED), not waited for: that run wins them. Other
+    databases (SQLite: one writer at a time anyway) claim row by row.
+    """
+    if not delivery_ids:
+        return {}
+    if db_connection.vendor != "postgresql":
+        won = [pk for pk in delivery_ids if claim(pk, now=now)]
+        return dict(NudgeDelivery.objects.filter(pk__in=won).values_list("pk", "attempts"))
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {TABLE} SET status = %s, claimed_at = %s, attempts = attempts + 1
+                WHERE id IN (
+                    SELECT id FROM {TABLE}
+                    WHERE id = ANY(%s) AND (status = %s OR (status = %s AND claimed_at < %s))
+                    ORDER BY id
+                    FOR UPDATE SKIP LOCKED
+                )
+                RETURNING id, attempts""",
+            [
+                Status.SENDING.value,
+                now,
+                list(delivery_ids),
+                Status.PENDING.value,
+                Status.SENDING.value,
+                now - schedule.send_lease(),
+            ],
+        )
+        return dict(cursor.fetchall())
+
+
+class SentRecorder:
+    """Records each accepted mail as sent, and confirms it before the next mail goes out.
+
+    One single-row UPDATE per mail (see the module docstring for why). On
+    PostgreSQL, outside a transaction, it is sent without waiting for the
+    reply: ``record`` puts it on the wire and returns; ``settle`` reads the
+    reply. The sender calls ``settle`` after building the next mail and before
+    handing it to the mail server, so the round trip overlaps the building
+    (on a busy machine a round trip costs as much as building a mail: the
+    database has to be scheduled) while no mail is sent before the previous
+    one's record has committed: the window stays one mail. Nothing else may
+    use the connection in between: ``settle`` comes first in every other path.
+
+    The statement goes through the connection's execute wrappers, so anything
+    that counts or traces queries sees it like any other. It commits with
+    ``synchronous_commit = off`` unless ``NUDGE_SYNC_COMMIT_EACH_SEND``; other
+    databases, or a caller's open transaction, get a plain blocking UPDATE.
+    """
+
+    SQL = (
+        f"WITH async_commit AS (SELECT set_config('synchronous_commit', %s, true)) "
+        f"UPDATE {TABLE} SET status = %s, sent_at = %s FROM async_commit WHERE id = %s AND status = %s"
+    )
+
+    def __init__(self):
+        self.overlapped = db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
+        self.in_flight = False
+
+    def record(self, delivery_id: int, *, sent_at: datetime) -> None:
+        self.settle()
+        if not self.overlapped:
+            finish(delivery_id, Status.SENT, sent_at=sent_at)
+            return
+        commit = "on" if settings.NUDGE_SYNC_COMMIT_EACH_SEND else "off"
+        params = [commit, Status.SENT.value, sent_at.isoformat(), str(delivery_id), Status.SENDING.value]
+        executor = self._send
+        for wrapper in reversed(db_connection.execute_wrappers):
+            executor = functools.partial(wrapper, executor)
+        executor(self.SQL, params, False, {"connection": db_connection, "cursor": None})
+        self.in_flight = True
+
+    def _send(self, sql: str, params: list[str], many: bool, context: dict) -> None:
+        db_connection.ensure_connection()
+        pgconn = db_connection.connection.pgconn
+        numbered = sql % tuple(f"${number}" for number in range(1, len(params) + 1))
+        pgconn.send_query_params(numbered.encode(), [param.encode() for param in params])
+        while pgconn.flush():  # 1 while data is left to send (non-blocking connection)
+            select.select([], [pgconn.socket], [])
+
+    def settle(self) -> None:
+        """Wait for the reply to the record on the wire, if any; raise if it failed."""
+        if not self.in_flight:
+            return
+        self.in_flight = False
+        pgconn = db_connection.connection.pgconn
+        pgconn.consume_input()
+        while pgconn.is_busy():
+            select.select([pgconn.socket], [], [])
+            pgconn.consume_input()
+        errors = []
+        while (result := pgconn.get_result()) is not None:
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                errors.append((result.error_message or b"").decode(errors="replace"))
+        if errors:
+            raise DatabaseError(f"recording a sent nudge failed: {errors[0]}")
+
+
+def record_sent(delivery_id: int, *, sent_at: datetime) -> None:
+    """Record one accepted mail and wait for the commit."""
+    recorder = SentRecorder()
+    recorder.record(delivery_id, sent_at=sent_at)
+    recorder.settle()
+
+
+def record_skipped(reasons: dict[int, str]) -> None:
+    """The rows of a chunk that were not mailed, each with its reason: one statement."""
+    if not reasons:
+        return
+    by_reason = Case(*(When(pk=pk, then=Value(reason)) for pk, reason in reasons.items()))
+    NudgeDelivery.objects.filter(pk__in=reasons, status=Status.SENDING).update(
+        status=Status.SKIPPED, sent_at=None, last_error=by_reason
+    )
+
+
+def unclaim(delivery_ids: Sequence[int]) -> None:
+    """Claimed rows this run did not try (it stopped at a transient error): back to
+    pending, the claim's attempt taken back; ``claimed_at`` keeps this run's time."""
+    if delivery_ids:
+        NudgeDelivery.objects.filter(pk__in=delivery_ids, status=Status.SENDING).update(
+            status=Status.PENDING, attempts=F("attempts") - 1
+        )
 
 
 def reason_not_to_send(delivery: NudgeDelivery, now: datetime) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Profile
@@ -126,13 +126,33 @@ def _dispatch_batch(*, now: datetime, batch_size: int, enqueue: Enqueue, result:
         roadmaps = nudge_roadmaps(profiles)
         planned = [d for p in profiles if (d := _plan(p, roadmaps.get(p.user_id), now, result))]
         NudgeDelivery.objects.bulk_create(planned, ignore_conflicts=True)
-        Profile.objects.bulk_update(profiles, ["next_nudge_at"])
+        move_slots_on(profiles)
         new_ids = _new_pending_ids([d for d in planned if d.status == NudgeDelivery.Status.PENDING])
         for chunk in chunks(new_ids, SEND_CHUNK):
             transaction.on_commit(partial(enqueue, chunk))
     result.batches += 1
     result.queued += len(new_ids)
     return len(profiles) == batch_size
+
+
+def move_slots_on(profiles: Sequence[Profile]) -> None:
+    """Save every profile's new ``next_nudge_at`` in one statement.
+
+    PostgreSQL: an UPDATE joined to the two arrays (``bulk_update`` builds a
+    500-branch CASE, which cost more than the rest of the batch); elsewhere
+    ``bulk_update``.
+    """
+    if connection.vendor != "postgresql":
+        Profile.objects.bulk_update(profiles, ["next_nudge_at"])
+        return
+    table = Profile._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {table} SET next_nudge_at = moved.next_nudge_at
+                FROM unnest(%s::bigint[], %s::timestamptz[]) AS moved(id, next_nudge_at)
+                WHERE {table}.id = moved.id""",
+            [[profile.pk for profile in profiles], [profile.next_nudge_at for profile in profiles]],
+        )
 
 
 def _plan(profile: Profile, roadmap_id: int | None, now: datetime, result: DispatchResult) -> NudgeDelivery | None:

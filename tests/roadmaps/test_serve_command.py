@@ -6,6 +6,7 @@ server of the same user could take over."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,7 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from roadmaps.management.commands.serve import site_url_for_bind
+from roadmaps.management.commands.serve import (
+    STAMP_NAME,
+    site_url_for_bind,
+    static_files_are_current,
+    static_sources_stamp,
+)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DISPATCH_DONE = "periodic job roadmaps.tasks.dispatch_due_nudges done"
@@ -74,18 +80,16 @@ def get_json(url: str, headers: dict) -> dict:
         return json.loads(response.read())
 
 
-@pytest.fixture(scope="module")
-def embedded_service(tmp_path_factory):
-    """One server for the module's tests: each start collects the static files (about ten seconds)."""
-    tmp_path = tmp_path_factory.mktemp("serve")
-    env = embedded_env(tmp_path)
-    manage = [sys.executable, str(BASE_DIR / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=BASE_DIR, check=True, timeout=300)
+MANAGE = [sys.executable, str(BASE_DIR / "manage.py")]
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], log: Path, *extra: str):
+    """``manage.py serve`` on a free port until /health/ answers; yields its base URL."""
     port = free_port()
-    log = tmp_path / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [*manage, "serve", "--bind", f"127.0.0.1:{port}", "--jobs-every", "1"],
+            [*MANAGE, "serve", "--bind", f"127.0.0.1:{port}", *extra],
             env=env,
             cwd=BASE_DIR,
             stdout=out,
@@ -93,12 +97,23 @@ def embedded_service(tmp_path_factory):
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        # collectstatic runs first: minutes on a loaded machine, about ten seconds otherwise.
+        # A first start runs collectstatic: minutes on a loaded machine, about ten seconds otherwise.
         wait_for(lambda: get(f"{base}/health/")[0] == 200, seconds=300, what="/health/")
-        yield base, log
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def embedded_service(tmp_path_factory):
+    """One server for the module's tests, started on an empty static root (so it collects)."""
+    tmp_path = tmp_path_factory.mktemp("serve")
+    env = embedded_env(tmp_path)
+    subprocess.run([*MANAGE, "migrate", "--noinput", "-v0"], env=env, cwd=BASE_DIR, check=True, timeout=300)
+    log = tmp_path / "serve.log"
+    with serving(env, log, "--jobs-every", "1") as base:
+        yield base, log
 
 
 def test_a_fresh_checkout_serves_its_pages_with_their_hashed_static_files(embedded_service):
@@ -112,6 +127,64 @@ def test_a_fresh_checkout_serves_its_pages_with_their_hashed_static_files(embedd
     css_status, css = get(base + stylesheet.group(1))
     assert css_status == 200
     assert "body" in css
+
+
+def hashed_stylesheet(base: str) -> str:
+    status, page = wait_for(
+        lambda: get(f"{base}/login/")[0] == 200 and get(f"{base}/login/"), seconds=120, what="/login/"
+    )
+    stylesheet = re.search(r'href="(/static/roadmaps/app\.[0-9a-f]{12}\.css)"', page)
+    assert stylesheet, page[:500]
+    return stylesheet.group(1)
+
+
+def test_a_second_start_with_unchanged_static_files_skips_collectstatic(embedded_service):
+    base, log = embedded_service
+    tmp_path = log.parent
+    assert "Static files changed: running collectstatic." in log.read_text()
+    assert (tmp_path / "static" / STAMP_NAME).is_file()
+    collected = {path: path.stat().st_mtime_ns for path in (tmp_path / "static").rglob("*") if path.is_file()}
+
+    second_log = tmp_path / "second-serve.log"
+    with serving(embedded_env(tmp_path), second_log) as second:
+        stylesheet = hashed_stylesheet(second)
+        css_status, css = get(second + stylesheet)
+
+    text = second_log.read_text()
+    assert "Static files unchanged since the last collect: collectstatic skipped." in text
+    assert "running collectstatic" not in text
+    assert (css_status, "body" in css) == (200, True)
+    # Nothing in the static root was written again.
+    assert {path: path.stat().st_mtime_ns for path in (tmp_path / "static").rglob("*") if path.is_file()} == collected
+
+
+def test_the_static_stamp_changes_when_a_source_file_changes_and_a_collect_is_stale_without_one(tmp_path, settings):
+    sources, root = tmp_path / "sources", tmp_path / "root"
+    sources.mkdir(), root.mkdir()
+    (sources / "site.css").write_text("body { color: black }")
+    settings.STATICFILES_DIRS = [sources]
+    settings.STATIC_ROOT = root
+    manifest = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": manifest}
+    first = static_sources_stamp()
+    (root / "staticfiles.json").write_text("{}")
+
+    assert static_sources_stamp() == first
+    assert not static_files_are_current(first)  # never collected with a stamp
+    (root / STAMP_NAME).write_text(first)
+    assert static_files_are_current(first)
+
+    (sources / "site.css").write_text("body { color: darkblue }")  # another size
+    changed = static_sources_stamp()
+    (sources / "extra.js").write_text("")
+    added = static_sources_stamp()
+    os.utime(sources / "extra.js", ns=(0, 0))  # same size, another mtime
+
+    assert len({first, changed, added, static_sources_stamp()}) == 4
+    assert not static_files_are_current(changed)
+    (root / "staticfiles.json").unlink()
+    (root / STAMP_NAME).write_text(changed)
+    assert not static_files_are_current(changed)  # the collected manifest is gone
 
 
 def test_embedded_mode_runs_the_nudge_dispatch_in_process(embedded_service):

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 
 from accounts.models import Profile
@@ -116,3 +117,48 @@ def test_a_dispatch_skips_learners_another_dispatch_holds_instead_of_waiting(tim
 
     assert (first.queued, second.queued) == (1, 1)
     assert set(NudgeDelivery.objects.values_list("user_id", flat=True)) == {held.id, free.id}
+
+
+def test_a_batch_sent_outside_a_transaction_records_every_mail_as_sent_at_its_time(time_machine):
+    # Outside a transaction each "sent" is its own commit (not waiting for the disk):
+    # the path a Celery worker takes.
+    time_machine.move_to(SIGN_UP, tick=False)
+    everyone = learners(3)
+    time_machine.move_to(SLOT, tick=False)
+    queued: list[int] = []
+    dispatch_due_nudges(now=SLOT, enqueue=queued.extend)
+    assert not connection.in_atomic_block
+
+    result = send_nudge_batch(queued, clock=lambda: SLOT)
+
+    assert (result.sent, result.not_claimed) == (3, 0)
+    assert mail_counts() == Counter({u.email: 1 for u in everyone})
+    rows = NudgeDelivery.objects.values_list("status", "sent_at", "attempts")
+    assert list(rows) == [("sent", SLOT, 1)] * 3
+
+
+class WitnessBackend(BaseEmailBackend):
+    """Before taking each message, asks another connection how many nudges are recorded as sent."""
+
+    seen: list[int] = []
+
+    def send_messages(self, messages) -> int:
+        for _ in messages:
+            self.seen.append(run_together(lambda: NudgeDelivery.objects.filter(status="sent").count())[0])
+        return len(messages)
+
+
+def test_each_mail_is_recorded_as_sent_for_everyone_before_the_next_one_goes_out(time_machine, settings):
+    # What keeps a worker killed mid-chunk to at most one mail of unknown fate.
+    settings.EMAIL_BACKEND = f"{__name__}.WitnessBackend"
+    WitnessBackend.seen = []
+    time_machine.move_to(SIGN_UP, tick=False)
+    learners(4)
+    time_machine.move_to(SLOT, tick=False)
+    queued: list[int] = []
+    dispatch_due_nudges(now=SLOT, enqueue=queued.extend)
+
+    assert send_nudge_batch(queued, clock=lambda: SLOT).sent == 4
+
+    assert WitnessBackend.seen == [0, 1, 2, 3]
+    assert NudgeDelivery.objects.filter(status="sent").count() == 4

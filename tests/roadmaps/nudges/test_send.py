@@ -8,6 +8,7 @@ the middle of a message.
 from __future__ import annotations
 
 import smtplib
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from roadmaps.nudges.delivery import claim, give_up, is_retryable, release
 from roadmaps.nudges.schedule import MAX_SEND_ATTEMPTS
 from roadmaps.nudges.tasks import send_nudges
 from tests.roadmaps.nudges import data as nudges_data
-from tests.roadmaps.nudges.data import deliveries_of, mails_to, nudge_learner, utc
+from tests.roadmaps.nudges.data import deliveries_of, mail_counts, mails_to, nudge_learner, utc
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -109,15 +110,59 @@ def test_a_sent_delivery_is_never_claimed_again_however_late(dispatched):
 
 
 @pytest.mark.parametrize("mails", [1, 5])
-def test_a_send_batch_takes_two_queries_per_mail_and_two_to_load(mails, dispatched, django_assert_num_queries):
+def test_a_send_batch_claims_in_one_query_and_records_each_mail_in_one(mails, dispatched, django_assert_num_queries):
     for _ in range(mails):
         nudge_learner(now=SIGN_UP)
     ids = dispatched()
 
-    # The deliveries with learner, profile and roadmap, their tasks; then a
-    # claim and a "sent" per mail (one UPDATE each, by design: see the module).
-    with django_assert_num_queries(2 + 2 * mails):
+    # The deliveries with learner, profile and roadmap, their tasks; the claim of
+    # the whole chunk; then one "sent" per mail, written before the next mail
+    # goes out (by design: see the module).
+    with django_assert_num_queries(3 + mails):
         assert send_nudge_batch(ids).sent == mails
+
+
+def test_skipped_deliveries_of_a_batch_are_recorded_in_one_query(dispatched, django_assert_num_queries):
+    learners = [nudge_learner(now=SIGN_UP) for _ in range(3)]
+    ids = dispatched()
+    for learner in learners:
+        learner.roadmaps.update(status=Roadmap.Status.ARCHIVED)
+
+    with django_assert_num_queries(4):
+        assert send_nudge_batch(ids, clock=lambda: SLOT).skipped == 3
+
+    assert {(d.status, d.last_error, d.attempts) for d in map(status_of, ids)} == {
+        (Status.SKIPPED, "the roadmap is gone", 1)
+    }
+    assert all(mails_to(learner) == [] for learner in learners)
+
+
+def test_a_run_that_used_half_the_lease_hands_the_rest_of_its_chunk_back_untried(dispatched, settings):
+    settings.NUDGE_SEND_LEASE_MINUTES = 15
+    first, second = nudge_learner(now=SIGN_UP), nudge_learner(now=SIGN_UP)
+    ids = sorted(dispatched())
+    # The claim, the first send, then a mail server so slow that 8 minutes have gone.
+    times = iter([SLOT, SLOT, SLOT + timedelta(minutes=8)])
+
+    result = send_nudge_batch(ids, clock=lambda: next(times))
+
+    assert (result.sent, result.retry_ids) == (1, ids[1:])
+    assert "half the send lease" in result.retry_error
+    assert status_of(ids[0]).status == Status.SENT
+    assert sum(mail_counts().values()) == 1
+    assert (status_of(ids[1]).status, status_of(ids[1]).attempts) == (Status.PENDING, 0)
+    retried = send_nudge_batch(result.retry_ids, clock=lambda: SLOT + timedelta(minutes=9))
+    assert retried.sent == 1
+    assert mail_counts() == Counter({first.email: 1, second.email: 1})
+
+
+def test_a_run_within_half_its_lease_sends_the_whole_chunk(dispatched, settings):
+    settings.NUDGE_SEND_LEASE_MINUTES = 15
+    nudge_learner(now=SIGN_UP), nudge_learner(now=SIGN_UP)
+    ids = sorted(dispatched())
+    times = iter([SLOT, SLOT, SLOT + timedelta(minutes=7, seconds=30)])
+
+    assert send_nudge_batch(ids, clock=lambda: next(times)).sent == 2
 
 
 # --- Mail errors, against real SMTP servers -----------------------------------------------

@@ -77,3 +77,41 @@ def test_a_job_redelivered_after_its_worker_died_mid_send_sends_no_second_mail(w
     time.sleep(1.5)  # a duplicate would arrive right behind the first
     assert [message["To"] for message in inbox.messages] == [learner.email]
     assert sent.attempts == 2
+
+
+def wait_for_statuses(learners, wanted: list[str], timeout: float = 30.0) -> list[NudgeDelivery]:
+    """The learners' deliveries once their statuses (in any order) are ``wanted``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        deliveries = list(NudgeDelivery.objects.filter(user__in=learners).order_by("pk"))
+        if sorted(d.status for d in deliveries) == sorted(wanted):
+            return deliveries
+        time.sleep(0.1)
+    raise AssertionError(f"statuses {[d.status for d in deliveries]}, expected {wanted}")
+
+
+def test_a_worker_killed_in_the_middle_of_a_chunk_sends_none_of_its_mails_twice(worker, mail_server):
+    inbox = mail_server.inbox
+    learners = [learner_due_this_hour() for _ in range(3)]
+    inbox.hold_after_messages = 1  # the first mail of the chunk is accepted, the second hangs
+
+    assert dispatch_due_nudges(now=timezone.now()).queued == 3
+    inbox.wait_for(1)
+    Status = NudgeDelivery.Status
+    # The whole chunk was claimed at once, and the accepted mail was recorded before the next went out.
+    deliveries = wait_for_statuses(learners, [Status.SENT, Status.SENDING, Status.SENDING])
+    worker.kill()
+    inbox.hold_after_messages = None
+
+    worker.start()
+    wait_for_log(worker, "roadmaps.tasks.send_nudges", count=2)
+    wait_for_log(worker, "succeeded", count=1)
+    time.sleep(1.0)
+    assert len(inbox.messages) == 1  # the redelivered job leaves the dead worker's claims alone
+
+    lease_over = max(d.claimed_at for d in deliveries) + send_lease() + timedelta(seconds=1)
+    assert requeue_stalled_deliveries(now=lease_over) == 2  # the two not recorded as sent
+    final = wait_for_statuses(learners, [Status.SENT] * 3)
+    time.sleep(1.5)  # a duplicate would arrive right behind the others
+    assert sorted(message["To"] for message in inbox.messages) == sorted(learner.email for learner in learners)
+    assert sorted(d.attempts for d in final) == [1, 2, 2]
