@@ -10,9 +10,9 @@ from django.utils.translation import pgettext_lazy
 
 class Roadmap(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        COMPLETED = "completed", "Completed"
-        ARCHIVED = "archived", "Archived"
+        ACTIVE = "active", pgettext_lazy("roadmap status", "Active")
+        COMPLETED = "completed", pgettext_lazy("roadmap status", "Completed")
+        ARCHIVED = "archived", pgettext_lazy("roadmap status", "Archived")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roadmaps")
     role = models.ForeignKey("roadmaps.Role", on_delete=models.PROTECT, related_name="+")

@@ -295,7 +295,7 @@ FILTERS = [("", _("All")), *TaskStatus.choices, ("overdue", _("Overdue"))]
 
 
 # The roadmap page's time windows: tasks with a day in this week or in this and next week.
-WINDOWS = [("all", "All"), ("week", "This week"), ("2weeks", "Next 2 weeks")]
+WINDOWS = [("all", _("All")), ("week", _("This week")), ("2weeks", _("Next 2 weeks"))]
 
 
 class TaskFilterForm(forms.Form):
@@ -330,7 +330,7 @@ class TaskActionForm(forms.Form):
         cleaned = super().clean()
         pressed = [(action, cleaned[action]) for action in self.ACTIONS if cleaned.get(action) is not None]
         if len(pressed) != 1 and not self.errors:
-            raise forms.ValidationError("Send exactly one of done, start, skip or undo, with a task id.")
+            raise forms.ValidationError(gettext("Send exactly one of done, start, skip or undo, with a task id."))
         if len(pressed) == 1:
             action, cleaned["task_id"] = pressed[0]
             cleaned["status"] = self.ACTIONS[action]

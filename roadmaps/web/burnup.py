@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from django.utils.dates import MONTHS_3
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -179,8 +181,13 @@ class _Scale:
         every = max(1, math.ceil(len(week_ends) / self.layout.max_x_ticks))
         # The first Monday counts too: a plan starting in late December crosses a year.
         with_year = (week_ends[0] - timedelta(days=6)).year != week_ends[-1].year
+        # Month names in the page's language ("Dec" in English, "Déc" in French), as the task rows do.
+        month = {number: str(name).title() for number, name in MONTHS_3.items()}
         ticks = [
-            Tick(self.x(index + 1), f"{end.day} {end:%b} {end.year}" if with_year else f"{end.day} {end:%b}")
+            Tick(
+                self.x(index + 1),
+                f"{end.day} {month[end.month]} {end.year}" if with_year else f"{end.day} {month[end.month]}",
+            )
             for index, end in enumerate(week_ends)
             if (len(week_ends) - 1 - index) % every == 0
         ]
