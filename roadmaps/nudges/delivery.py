@@ -19,10 +19,8 @@ that many:
    hands the rest back for a retry: no mail starts after another run could
    have taken its row over.
 3. Send; after the server's "250 accepted" for a mail, record that one row
-   as sent: one single-row UPDATE by primary key, committed on its own, whose
-   reply is awaited after the next mail is built and before it is handed to
-   the server (``SentRecorder``): the round trip overlaps the building, and no
-   mail goes out before the previous one's record has committed.
+   as sent: one single-row UPDATE by primary key, committed on its own before
+   the next mail is handed to the server (``record_sent``).
 4. Rows not mailed (skipped) are recorded together in one statement at the end.
 
 Why step 3 is one statement per mail and not one per chunk: a worker can die
@@ -53,9 +51,7 @@ line dropped inside DATA) is recorded the same way, at once.
 
 from __future__ import annotations
 
-import functools
 import logging
-import select
 import smtplib
 import traceback
 from collections.abc import Callable, Sequence
@@ -65,11 +61,9 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import DatabaseError
 from django.db import connection as db_connection
 from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
-from psycopg import pq
 
 from roadmaps.models import NudgeDelivery, Roadmap, Task
 from roadmaps.nudges import schedule
@@ -134,7 +128,6 @@ def send_nudge_batch(
         result.retry_ids, result.retry_error = list(delivery_ids), describe(error)
         return result
     skipped: dict[int, str] = {}
-    recorder = SentRecorder()
     try:
         claimed_at = clock()
         claimed = claim_chunk(waiting, now=claimed_at)
@@ -149,20 +142,17 @@ def send_nudge_batch(
                 # A very slow mail server: stop before the lease on the rest could run out
                 # under this run (another run may take a row over once it has).
                 result.retry_ids, result.retry_error = list(delivery_ids[index:]), SLOW_SERVER
-                recorder.settle()
                 unclaim([pk for pk in delivery_ids[index:] if pk in claimed])
                 break
-            outcome = send_one(delivery, now=now, connection=connection, skipped=skipped, recorder=recorder)
+            outcome = send_one(delivery, now=now, connection=connection, skipped=skipped)
             if outcome is Outcome.RETRY:
                 result.retry_ids = list(delivery_ids[index:])
                 result.retry_error = delivery.last_error
-                recorder.settle()
                 unclaim([pk for pk in delivery_ids[index + 1 :] if pk in claimed])
                 break
             _count(result, outcome)
     finally:
         connection.close()
-        recorder.settle()
     record_skipped(skipped)
     return result
 
@@ -176,11 +166,8 @@ def _count(result: BatchResult, outcome: Outcome) -> None:
         result.failed += 1
 
 
-def send_one(
-    delivery: NudgeDelivery, *, now: datetime, connection, skipped: dict[int, str], recorder: SentRecorder
-) -> Outcome:
-    """Send one claimed row. The previous mail's record is confirmed before this mail
-    goes out; this one's is sent on its way at once. A skip only joins ``skipped``."""
+def send_one(delivery: NudgeDelivery, *, now: datetime, connection, skipped: dict[int, str]) -> Outcome:
+    """Send one claimed row and record it as sent before returning. A skip only joins ``skipped``."""
     reason = reason_not_to_send(delivery, now)
     if reason:
         skipped[delivery.pk] = reason
@@ -188,15 +175,12 @@ def send_one(
     try:
         message = nudge_message(delivery, delivery.roadmap.tasks.all(), connection=connection)
     except Exception as error:
-        recorder.settle()
         return _settle_failure(delivery, error)
-    # The previous mail's record has committed (or this raises, and the batch stops): only now send.
-    recorder.settle()
     try:
         message.send()
     except Exception as error:
         return _settle_failure(delivery, error)
-    recorder.record(delivery.pk, sent_at=now)
+    record_sent(delivery.pk, sent_at=now)
     return Outcome.SENT
 
 
@@ -269,78 +253,26 @@ def claim_chunk(delivery_ids: Sequence[int], *, now: datetime) -> dict[int, int]
         return dict(cursor.fetchall())
 
 
-class SentRecorder:
-    """Records each accepted mail as sent, and confirms it before the next mail goes out.
-
-    One single-row UPDATE per mail (see the module docstring for why). On
-    PostgreSQL, outside a transaction, it is sent without waiting for the
-    reply: ``record`` puts it on the wire and returns; ``settle`` reads the
-    reply. The sender calls ``settle`` after building the next mail and before
-    handing it to the mail server, so the round trip overlaps the building
-    (on a busy machine a round trip costs as much as building a mail: the
-    database has to be scheduled) while no mail is sent before the previous
-    one's record has committed: the window stays one mail. Nothing else may
-    use the connection in between: ``settle`` comes first in every other path.
-
-    The statement goes through the connection's execute wrappers, so anything
-    that counts or traces queries sees it like any other. It commits with
-    ``synchronous_commit = off`` unless ``NUDGE_SYNC_COMMIT_EACH_SEND``; other
-    databases, or a caller's open transaction, get a plain blocking UPDATE.
-    """
-
-    SQL = (
-        f"WITH async_commit AS (SELECT set_config('synchronous_commit', %s, true)) "
-        f"UPDATE {TABLE} SET status = %s, sent_at = %s FROM async_commit WHERE id = %s AND status = %s"
-    )
-
-    def __init__(self):
-        self.overlapped = db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
-        self.in_flight = False
-
-    def record(self, delivery_id: int, *, sent_at: datetime) -> None:
-        self.settle()
-        if not self.overlapped:
-            finish(delivery_id, Status.SENT, sent_at=sent_at)
-            return
-        commit = "on" if settings.NUDGE_SYNC_COMMIT_EACH_SEND else "off"
-        params = [commit, Status.SENT.value, sent_at.isoformat(), str(delivery_id), Status.SENDING.value]
-        executor = self._send
-        for wrapper in reversed(db_connection.execute_wrappers):
-            executor = functools.partial(wrapper, executor)
-        executor(self.SQL, params, False, {"connection": db_connection, "cursor": None})
-        self.in_flight = True
-
-    def _send(self, sql: str, params: list[str], many: bool, context: dict) -> None:
-        db_connection.ensure_connection()
-        pgconn = db_connection.connection.pgconn
-        numbered = sql % tuple(f"${number}" for number in range(1, len(params) + 1))
-        pgconn.send_query_params(numbered.encode(), [param.encode() for param in params])
-        while pgconn.flush():  # 1 while data is left to send (non-blocking connection)
-            select.select([], [pgconn.socket], [])
-
-    def settle(self) -> None:
-        """Wait for the reply to the record on the wire, if any; raise if it failed."""
-        if not self.in_flight:
-            return
-        self.in_flight = False
-        pgconn = db_connection.connection.pgconn
-        pgconn.consume_input()
-        while pgconn.is_busy():
-            select.select([pgconn.socket], [], [])
-            pgconn.consume_input()
-        errors = []
-        while (result := pgconn.get_result()) is not None:
-            if result.status != pq.ExecStatus.COMMAND_OK:
-                errors.append((result.error_message or b"").decode(errors="replace"))
-        if errors:
-            raise DatabaseError(f"recording a sent nudge failed: {errors[0]}")
+RECORD_SENT_SQL = (
+    f"WITH async_commit AS (SELECT set_config('synchronous_commit', %s, true)) "
+    f"UPDATE {TABLE} SET status = %s, sent_at = %s FROM async_commit WHERE id = %s AND status = %s"
+)
 
 
 def record_sent(delivery_id: int, *, sent_at: datetime) -> None:
-    """Record one accepted mail and wait for the commit."""
-    recorder = SentRecorder()
-    recorder.record(delivery_id, sent_at=sent_at)
-    recorder.settle()
+    """Record one accepted mail as sent: one single-row UPDATE, committed before the next
+    mail is handed to the server (see the module docstring for why one per mail).
+
+    On PostgreSQL outside a transaction it commits with ``synchronous_commit = off``
+    unless ``NUDGE_SYNC_COMMIT_EACH_SEND``; elsewhere (SQLite, a caller's open
+    transaction, where the setting would outlive this statement) a plain UPDATE.
+    """
+    if db_connection.vendor != "postgresql" or db_connection.in_atomic_block:
+        finish(delivery_id, Status.SENT, sent_at=sent_at)
+        return
+    commit = "on" if settings.NUDGE_SYNC_COMMIT_EACH_SEND else "off"
+    with db_connection.cursor() as cursor:
+        cursor.execute(RECORD_SENT_SQL, [commit, Status.SENT.value, sent_at, delivery_id, Status.SENDING.value])
 
 
 def record_skipped(reasons: dict[int, str]) -> None:
