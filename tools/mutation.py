@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COPIED = ["accounts", "config", "fixtures", "planner", "roadmaps", "tests", "manage.py", "pyproject.toml"]
+# locale/: the compiled French catalog, which the French mail and page tests read.
+COPIED = ["accounts", "config", "fixtures", "locale", "planner", "roadmaps", "tests", "manage.py", "pyproject.toml"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Target:
     tests: tuple[str, ...]
     pytest_args: tuple[str, ...] = ()
     max_children: int | None = None
-    also_copy: tuple[str, ...] = field(default=("accounts", "config", "fixtures", "manage.py"))
+    also_copy: tuple[str, ...] = field(default=("accounts", "config", "fixtures", "locale", "manage.py"))
 
 
 TARGETS = {
@@ -69,7 +70,7 @@ TARGETS = {
             "tests/roadmaps/nudges/test_schedule.py::test_a_simulated_year_sends_one_nudge_every_week_with_no_gap_or_double",
         ),
         max_children=1,
-        also_copy=("accounts", "config", "fixtures", "planner", "manage.py"),
+        also_copy=("accounts", "config", "fixtures", "locale", "planner", "manage.py"),
     ),
 }
 
