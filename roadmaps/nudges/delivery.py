@@ -219,6 +219,12 @@ def claim(delivery_id: int, *, now: datetime) -> bool:
     return updated == 1
 
 
+def claim_each(delivery_ids: Sequence[int], *, now: datetime) -> dict[int, int]:
+    """``claim_chunk`` one row at a time (``claim``): the embedded SQLite database's way."""
+    won = [pk for pk in delivery_ids if claim(pk, now=now)]
+    return dict(NudgeDelivery.objects.filter(pk__in=won).values_list("pk", "attempts"))
+
+
 def claim_chunk(delivery_ids: Sequence[int], *, now: datetime) -> dict[int, int]:
     """Claim every claimable row of ``delivery_ids`` at once; {id: attempts} of those this run won.
 
@@ -229,8 +235,7 @@ def claim_chunk(delivery_ids: Sequence[int], *, now: datetime) -> dict[int, int]
     if not delivery_ids:
         return {}
     if db_connection.vendor != "postgresql":
-        won = [pk for pk in delivery_ids if claim(pk, now=now)]
-        return dict(NudgeDelivery.objects.filter(pk__in=won).values_list("pk", "attempts"))
+        return claim_each(delivery_ids, now=now)
     with db_connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {TABLE} SET status = %s, claimed_at = %s, attempts = attempts + 1
