@@ -143,7 +143,7 @@ def move_slots_on(profiles: Sequence[Profile]) -> None:
     ``bulk_update``.
     """
     if connection.vendor != "postgresql":
-        Profile.objects.bulk_update(profiles, ["next_nudge_at"])
+        save_slots(profiles)
         return
     table = Profile._meta.db_table
     with connection.cursor() as cursor:
@@ -153,6 +153,11 @@ def move_slots_on(profiles: Sequence[Profile]) -> None:
                 WHERE {table}.id = moved.id""",
             [[profile.pk for profile in profiles], [profile.next_nudge_at for profile in profiles]],
         )
+
+
+def save_slots(profiles: Sequence[Profile]) -> None:
+    """``move_slots_on`` elsewhere than PostgreSQL (the embedded SQLite database): ``bulk_update``."""
+    Profile.objects.bulk_update(profiles, ["next_nudge_at"])
 
 
 def _plan(profile: Profile, roadmap_id: int | None, now: datetime, result: DispatchResult) -> NudgeDelivery | None:

@@ -8,11 +8,12 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Profile
 from accounts.services import profile_update
 from config import celery_app
 from roadmaps.models import NudgeDelivery, Roadmap
 from roadmaps.nudges import dispatch_due_nudges, requeue_stalled_deliveries, send_nudge_batch
-from roadmaps.nudges.dispatch import FINISHED_WINDOW
+from roadmaps.nudges.dispatch import FINISHED_WINDOW, save_slots
 from tests.roadmaps.nudges import data as nudges_data
 from tests.roadmaps.nudges.data import (
     deliveries_of,
@@ -155,6 +156,7 @@ def test_a_slot_missed_by_more_than_the_grace_period_is_skipped_not_sent(run_dis
     assert result.skipped == 1
     (delivery,) = deliveries_of(learner)
     assert delivery.status == NudgeDelivery.Status.SKIPPED
+    assert delivery.last_error == "missed by more than the grace period"
     assert mails_to(learner) == []
     assert refresh_profile(learner).next_nudge_at == NEXT_MONDAY_8
 
@@ -166,7 +168,7 @@ def test_downtime_shorter_than_the_grace_period_still_sends_that_week_s_nudge(ru
     run_dispatch(MONDAY_8 + timedelta(hours=23))
 
     (delivery,) = deliveries_of(learner)
-    assert delivery.status == NudgeDelivery.Status.SENT
+    assert (delivery.status, delivery.last_error) == (NudgeDelivery.Status.SENT, "")
     assert delivery.scheduled_for == MONDAY_8
     assert delivery.week_start.isoformat() == "2026-11-09"
     assert len(mails_to(learner)) == 1
@@ -426,3 +428,33 @@ def test_a_learner_with_several_active_roadmaps_is_nudged_about_the_newest(run_d
     run_dispatch(MONDAY_8)
 
     assert [d.roadmap_id for d in deliveries_of(learner)] == [newest.pk]
+
+
+def test_each_learner_not_eligible_is_counted(run_dispatch):
+    nudge_learner(now=SIGN_UP, is_active=False), nudge_learner(now=SIGN_UP, is_active=False)
+
+    assert run_dispatch(MONDAY_8).not_eligible == 2
+
+
+def test_a_learner_with_a_broken_time_zone_is_logged_by_profile_and_does_not_hold_up_the_others(
+    run_dispatch, caplog
+):
+    broken, fine = nudge_learner(now=SIGN_UP), nudge_learner(now=SIGN_UP)
+    Profile.objects.filter(user=broken).update(timezone="Nowhere/Atlantis")  # bypassing validation
+
+    run_dispatch(MONDAY_8)
+
+    assert f"nudges stopped for profile {broken.profile.pk}: bad schedule" in caplog.text
+    assert refresh_profile(broken).next_nudge_at is None
+    assert len(mails_to(fine)) == 1
+
+
+def test_slots_are_saved_the_embedded_database_s_way_for_the_given_profiles_only():
+    moved, kept = nudge_learner(now=SIGN_UP), nudge_learner(now=SIGN_UP)
+    profile = refresh_profile(moved)
+    profile.next_nudge_at = NEXT_MONDAY_8
+
+    save_slots([profile])
+
+    assert refresh_profile(moved).next_nudge_at == NEXT_MONDAY_8
+    assert refresh_profile(kept).next_nudge_at == MONDAY_8
