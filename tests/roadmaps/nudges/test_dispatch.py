@@ -436,9 +436,7 @@ def test_each_learner_not_eligible_is_counted(run_dispatch):
     assert run_dispatch(MONDAY_8).not_eligible == 2
 
 
-def test_a_learner_with_a_broken_time_zone_is_logged_by_profile_and_does_not_hold_up_the_others(
-    run_dispatch, caplog
-):
+def test_a_learner_with_a_broken_time_zone_is_logged_by_profile_and_does_not_hold_up_the_others(run_dispatch, caplog):
     broken, fine = nudge_learner(now=SIGN_UP), nudge_learner(now=SIGN_UP)
     Profile.objects.filter(user=broken).update(timezone="Nowhere/Atlantis")  # bypassing validation
 
