@@ -158,3 +158,19 @@ def wait_for_delivery(user, status: str, timeout: float = 30.0) -> NudgeDelivery
             return delivery
         time.sleep(0.1)
     raise AssertionError(f"nudge of {user} not {status} after {timeout}s: {delivery and delivery.status}")
+
+
+@pytest.fixture
+def dispatched(django_capture_on_commit_callbacks, time_machine):
+    """Dispatch at Monday 9 November 2026 08:00 UTC (the default slot of a learner who signed up
+    the Thursday before); returns the queued delivery ids in order (the send jobs are not run)."""
+
+    def dispatch() -> list[int]:
+        slot = utc(2026, 11, 9, 8)
+        queued: list[int] = []
+        time_machine.move_to(slot, tick=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            dispatch_due_nudges(now=slot, enqueue=queued.extend)
+        return sorted(queued)
+
+    return dispatch

@@ -17,14 +17,14 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 from roadmaps.models import NudgeDelivery, Roadmap
-from roadmaps.nudges import dispatch_due_nudges, requeue_stalled_deliveries, send_nudge_batch
+from roadmaps.nudges import requeue_stalled_deliveries, send_nudge_batch
 from roadmaps.nudges.delivery import claim
 from tests.roadmaps.nudges import data as nudges_data
 from tests.roadmaps.nudges.data import deliveries_of, mails_to, nudge_learner, roadmap_for, utc
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
-eager_celery, run_dispatch = nudges_data.eager_celery, nudges_data.run_dispatch
+eager_celery, run_dispatch, dispatched = nudges_data.eager_celery, nudges_data.run_dispatch, nudges_data.dispatched
 
 SIGN_UP = utc(2026, 11, 5, 12)
 SLOT = utc(2026, 11, 9, 8)
@@ -34,18 +34,6 @@ Status = NudgeDelivery.Status
 @pytest.fixture(autouse=True)
 def signed_up(time_machine):
     time_machine.move_to(SIGN_UP, tick=False)
-
-
-@pytest.fixture
-def dispatched(django_capture_on_commit_callbacks, time_machine):
-    def dispatch() -> list[int]:
-        queued: list[int] = []
-        time_machine.move_to(SLOT, tick=False)
-        with django_capture_on_commit_callbacks(execute=True):
-            dispatch_due_nudges(now=SLOT, enqueue=queued.extend)
-        return sorted(queued)
-
-    return dispatch
 
 
 def row(delivery_id: int) -> NudgeDelivery:

@@ -16,8 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from roadmaps.models import NudgeDelivery
-from roadmaps.nudges import dispatch_due_nudges
 from roadmaps.nudges.delivery import claim_chunk, claim_each, finish, record_sent, record_skipped, unclaim
+from tests.roadmaps.nudges import data as nudges_data
 from tests.roadmaps.nudges.data import nudge_learner, utc
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,7 @@ SIGN_UP = utc(2026, 11, 5, 12)
 SLOT = utc(2026, 11, 9, 8)
 LEASE = timedelta(minutes=15)
 Status = NudgeDelivery.Status
+dispatched = nudges_data.dispatched
 CLAIMS = pytest.mark.parametrize("claim_rows", [claim_chunk, claim_each], ids=["one statement", "row by row"])
 
 
@@ -36,17 +37,13 @@ def signed_up(time_machine, settings):
 
 
 @pytest.fixture
-def queued(django_capture_on_commit_callbacks, time_machine):
+def queued(dispatched):
     """``count`` learners due at SLOT, dispatched: their delivery ids, pending."""
 
     def queue(count: int) -> list[int]:
         for _ in range(count):
             nudge_learner(now=SIGN_UP)
-        ids: list[int] = []
-        time_machine.move_to(SLOT, tick=False)
-        with django_capture_on_commit_callbacks(execute=True):
-            dispatch_due_nudges(now=SLOT, enqueue=ids.extend)
-        return sorted(ids)
+        return dispatched()
 
     return queue
 

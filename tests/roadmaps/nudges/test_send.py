@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from roadmaps.models import NudgeDelivery, Roadmap
-from roadmaps.nudges import dispatch_due_nudges, send_nudge_batch
+from roadmaps.nudges import send_nudge_batch
 from roadmaps.nudges.delivery import claim, give_up, is_retryable, release
 from roadmaps.nudges.schedule import MAX_SEND_ATTEMPTS
 from roadmaps.nudges.tasks import send_nudges
@@ -24,7 +24,7 @@ from tests.roadmaps.nudges.data import deliveries_of, mail_counts, mails_to, nud
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
-eager_celery = nudges_data.eager_celery
+eager_celery, dispatched = nudges_data.eager_celery, nudges_data.dispatched
 
 SIGN_UP = utc(2026, 11, 5, 12)
 SLOT = utc(2026, 11, 9, 8)
@@ -34,20 +34,6 @@ Status = NudgeDelivery.Status
 @pytest.fixture(autouse=True)
 def signed_up(time_machine):
     time_machine.move_to(SIGN_UP, tick=False)
-
-
-@pytest.fixture
-def dispatched(django_capture_on_commit_callbacks, time_machine):
-    """Dispatch at the slot; returns the queued ids (the send jobs are not run)."""
-
-    def dispatch() -> list[int]:
-        queued: list[int] = []
-        time_machine.move_to(SLOT, tick=False)
-        with django_capture_on_commit_callbacks(execute=True):
-            dispatch_due_nudges(now=SLOT, enqueue=queued.extend)
-        return queued
-
-    return dispatch
 
 
 def status_of(delivery_id: int) -> NudgeDelivery:
