@@ -13,7 +13,8 @@ Those two are the mixed mode (``--mode mixed``). The saturation mode (the
 default) runs one request type per locust run, closed loop (no think time):
 ``SatPing``, ``SatFeedFull``, ``SatFeedConditional``, ``SatDashboard`` and
 ``SatTick``, with ``FeedOwner`` ticking the polled feeds' tasks in the feed
-phases; see ``run_load_test.py``. Its ticks flip tasks between done and to do,
+phases and ``DashboardOwner`` the readers' own tasks in the dashboard phase;
+see ``run_load_test.py``. Its ticks flip tasks between done and to do,
 each written as ``<task id> <status> sent`` before and ``... ok`` on its 200
 (``writes-<pid>.txt``), for the runner's check that nothing was lost.
 
@@ -370,34 +371,46 @@ class Ticker:
             results.record_write(task_id, wanted, "ok")
 
 
+def tasks_split(learner: dict) -> tuple[dict, dict]:
+    """A logged-in learner's tasks in two: the first two thirds for ``SatTick``, the last
+    third for ``DashboardOwner`` (each task has one ticker, for the runner's lost-write check)."""
+    task_ids = learner["task_ids"]
+    cut = len(task_ids) - max(1, len(task_ids) // 3)
+    return {**learner, "task_ids": task_ids[:cut]}, {**learner, "task_ids": task_ids[cut:]}
+
+
 class SatTick(Ticker, Saturating):
     """A signed-in learner ticking its own tasks back to back."""
 
     def on_start(self) -> None:
-        self.setup_ticks([LOGGED_IN[next(next_learner) % len(LOGGED_IN)]])
+        self.setup_ticks([tasks_split(LOGGED_IN[next(next_learner) % len(LOGGED_IN)])[0]])
 
     @task
     def tick(self) -> None:
         self.tick_next(self.client, TICK)
 
 
-class FeedOwner(Ticker, FastHttpUser):
-    """Owners of the polled feeds ticking their tasks during the feed phases, so feeds change.
+class Owner(Ticker, FastHttpUser):
+    """Learners ticking their tasks while others read what those ticks change.
 
     A fixed count at a fixed pace (``LOAD_OWNER_TICKS_PER_SECOND`` in all): load
     on the server besides the measured type, reported as its own row.
     """
 
+    abstract = True
     fixed_count = 2
     network_timeout = 10.0
     connection_timeout = 5.0
 
     wait_time = constant_pacing(fixed_count / OWNER_TICKS_PER_SECOND)
 
+    def owned(self) -> list[dict]:
+        raise NotImplementedError  # each phase's owners say whose tasks they tick
+
     def on_start(self) -> None:
         number = next(next_owner)
-        # Owners share the feeds: owner 0 the even ones, owner 1 the odd ones.
-        self.setup_ticks(OWNED[number :: self.fixed_count])
+        # Owners share the learners: owner 0 the even ones, owner 1 the odd ones.
+        self.setup_ticks(self.owned()[number :: self.fixed_count])
         # In a random order: a sweep through the feeds in the pollers' order could keep
         # pace with them, every tick landing just after the pollers' visit.
         shuffled = list(self.queue)
@@ -407,3 +420,19 @@ class FeedOwner(Ticker, FastHttpUser):
     @task
     def tick(self) -> None:
         self.tick_next(self.client, OWNER_TICK)
+
+
+class FeedOwner(Owner):
+    """Owners of the polled feeds ticking their tasks during the feed phases, so feeds change."""
+
+    def owned(self) -> list[dict]:
+        return OWNED
+
+
+class DashboardOwner(Owner):
+    """The dashboard readers themselves ticking tasks during the dashboard phase (the last
+    third of each one's tasks), so dashboards change while they are read: a page cache
+    meets the misses a learner's own ticks cause."""
+
+    def owned(self) -> list[dict]:
+        return [tasks_split(learner)[1] for learner in LOGGED_IN]

@@ -56,6 +56,10 @@ ratio. Targets (issue 15): full feed >= 50%, feed 304 >= 70%, dashboard
   full downloads meet rebuilt feeds. Those ticks are load besides the
   measured type, printed as their own row;
 - dashboard: ``GET /dashboard/`` with the session cookie of a form login;
+  the readers themselves tick tasks meanwhile (``--owner-ticks`` per second
+  in all, the last third of each reader's tasks), so dashboards change while
+  they are read, as a learner's page does after each tick: a page cache
+  meets its misses (the share of views that followed a change is printed);
 - task tick: ``PATCH /api/tasks/<id>/`` with an API token, each client
   flipping its learner's tasks between done and to do (every tick a change).
 
@@ -133,7 +137,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2 * cores + 1, help="gunicorn workers (default 2*cores+1)")
     parser.add_argument("--phase-seconds", type=int, default=15, help="saturation: measured seconds per phase")
     parser.add_argument("--warmup", type=int, default=3, help="saturation: unmeasured seconds opening each phase")
-    parser.add_argument("--owner-ticks", type=float, default=2, help="saturation: feed owners' ticks per second")
+    parser.add_argument(
+        "--owner-ticks",
+        type=float,
+        default=2,
+        help="saturation: ticks per second by the learners whose feeds or dashboards are read",
+    )
     parser.add_argument("--database", default="planner_load", help="PostgreSQL database, created and dropped")
     parser.add_argument("--broker-db", type=int, default=2, help="Redis database of the Celery broker")
     parser.add_argument("--cache-db", type=int, default=3, help="Redis database of the cache")
@@ -552,12 +561,17 @@ class Phase:
     row: str  # the request name measured
     target: float | None  # least requests/s as a fraction of /ping/'s; None for the floor
 
+    @property
+    def has_owners(self) -> bool:
+        """Whether learners tick tasks during the phase (two locust users of their own)."""
+        return any(name.endswith("Owner") for name in self.user_classes)
+
 
 PING = Phase("ping", ("SatPing",), FLOOR, None)
 MEASURED = (
     Phase("full feed", ("SatFeedFull", "FeedOwner"), FEED_FULL, 0.50),
     Phase("feed 304", ("SatFeedConditional", "FeedOwner"), FEED_CONDITIONAL, 0.70),
-    Phase("dashboard", ("SatDashboard",), DASHBOARD, 0.30),
+    Phase("dashboard", ("SatDashboard", "DashboardOwner"), DASHBOARD, 0.30),
     Phase("task tick", ("SatTick",), TICK, 0.30),
 )
 
@@ -582,7 +596,8 @@ def saturate(
     print(
         f"Saturation: gunicorn {args.workers} sync workers; locust (1 process, FastHttpUser) with "
         f"{args.users} closed-loop users per phase, no think time; {args.warmup} s warm-up + "
-        f"{args.phase_seconds} s measured per phase; feed owners tick {args.owner_ticks:g}/s in the feed phases; "
+        f"{args.phase_seconds} s measured per phase; learners tick {args.owner_ticks:g}/s "
+        "in the feed and dashboard phases; "
         f"{psutil.cpu_count()} cores shared by gunicorn, PostgreSQL, Redis, locust and other programs.",
         flush=True,
     )
@@ -638,7 +653,7 @@ def run_phase(base_url: str, args: argparse.Namespace, phase: Phase, seed_file: 
         "locust",
         f"--locustfile={LOCUSTFILE}",
         "--headless",
-        f"--users={args.users + (2 if 'FeedOwner' in phase.user_classes else 0)}",
+        f"--users={args.users + (2 if phase.has_owners else 0)}",
         f"--spawn-rate={args.users + 2}",
         f"--run-time={args.warmup + args.phase_seconds}s",
         f"--host={base_url}",
@@ -704,14 +719,21 @@ def saturation_report(done: list[PhaseResult], args: argparse.Namespace, work_di
         f"{psutil.cpu_count() * 100}% is the whole machine."
     )
     for entry in done:
-        if entry.phase.row in (FEED_FULL, FEED_CONDITIONAL):
+        if entry.phase.has_owners:
             owners = next((row for row in entry.result.rows if row.name == OWNER_TICK), None)
             counters = entry.result.counters
+            who = "the dashboard readers" if entry.phase.row == DASHBOARD else "the feed owners"
             line = (
-                f"{entry.phase.label}: the feed owners ticked {owners.per_second:.1f}/s (p50 {owners.p50:.1f} ms)"
+                f"{entry.phase.label}: {who} ticked {owners.per_second:.1f}/s (p50 {owners.p50:.1f} ms)"
                 if owners
-                else f"{entry.phase.label}: the feed owners ticked NOTHING"
+                else f"{entry.phase.label}: {who} ticked NOTHING"
             )
+            if entry.phase.row == DASHBOARD and owners:
+                # Each tick changes one reader's dashboard: at most that many views a second are new pages.
+                line += (
+                    f"; at most {owners.per_second / entry.row.per_second:.1%} of the dashboards viewed "
+                    "followed a change (a page cache's misses)"
+                )
             if entry.phase.row == FEED_CONDITIONAL:
                 changed, same = counters["feed_changed"], counters["feed_not_modified"]
                 total = changed + same
