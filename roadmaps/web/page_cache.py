@@ -2,16 +2,19 @@
 
 ``@cached_learner_page`` wraps a signed-in page whose HTML depends only on:
 - the learner's rows and the catalog: the versions of ``page_versions``, moved
-  by every write;
+  by every write, kept in the entry and compared on each read;
 - the learner's date (``learner_today``; nothing on the page depends on the hour)
   and the language the page is answered in;
 - the address (``request.path``: the page links back to it);
-- the CSRF secret: the page's forms carry a token masked from it, valid for as
-  long as the secret is. ``get_token`` is still called on every answer, so the
-  CSRF cookie is sent exactly as a rendered page would have it sent;
 - the code, templates and translations deployed (``build_id``).
-Everything of these is part of the key, so a page is never served in another
-situation than the one it was rendered in.
+All of these must match, so a page is never served in another situation than
+the one it was rendered in. A hit costs one round trip to the cache (the entry
+and the versions together) and no query of its own.
+
+The forms' CSRF tokens are not kept: each is replaced by a slot when the page
+is stored, and every answer fills the slots with a token ``get_token`` masks
+for this request, as rendering would (the CSRF cookie is set the same way, and
+a client without one, such as a load generator, still gets the kept page).
 
 Rendered every time: without a shared cache (``pages_are_cached``), for a query
 string, for anything but GET or HEAD, and when flash messages are waiting (the
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,9 +38,13 @@ from django.middleware.csrf import get_token
 from django.utils import translation
 
 from roadmaps.web.helpers import learner_profile, learner_today
-from roadmaps.web.page_versions import current_versions, pages_are_cached
+from roadmaps.web.page_versions import current_versions, pages_are_cached, version_keys
 
 PAGE_TTL_SECONDS = 3600
+# The field ``{% csrf_token %}`` renders (a masked token: 64 letters and digits), and the
+# slot kept in its place; page text is escaped, so it never holds the field's quotes.
+CSRF_FIELD = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{64}(">)')
+CSRF_TOKEN_SLOT = b"\x00csrf-token\x00"
 # What a deploy changes: the code, the templates and the compiled translations.
 BUILD_FOLDERS = ("accounts", "config", "planner", "roadmaps", "locale")
 BUILD_SUFFIXES = frozenset({".py", ".html", ".txt", ".mo"})
@@ -52,34 +60,37 @@ def cached_learner_page(view: Callable[..., HttpResponse]) -> Callable[..., Http
         key = page_key(request)
         if key is None:
             return view(request, *args, **kwargs)
-        kept = cache.get(key)
-        if kept is not None:
-            content, content_type = kept
-            return HttpResponse(content, content_type=content_type)
+        # The entry and the versions in one round trip; read before the rows the view reads.
+        found = cache.get_many([key, *version_keys(request.user.pk)])
+        versions = current_versions(user_id=request.user.pk, found=found)
+        if versions is None:
+            return view(request, *args, **kwargs)
+        kept = found.get(key)
+        if kept is not None and kept[0] == versions:
+            _versions, content, content_type = kept
+            return HttpResponse(with_csrf_token(content, request), content_type=content_type)
         response = view(request, *args, **kwargs)
         if is_keepable(request, response):
-            cache.set(key, (response.content, response["Content-Type"]), PAGE_TTL_SECONDS)
+            keep(key, versions, response)
         return response
 
     return serve
 
 
 def page_key(request: HttpRequest) -> str | None:
-    """The page's key in the cache, None if this answer must be rendered."""
+    """The page's key in the cache, None if this answer must be rendered.
+
+    The versions are not part of it but of the entry: one key per page and
+    situation, overwritten when a version has moved."""
     if not pages_are_cached() or request.method not in ("GET", "HEAD") or request.GET:
         return None
     if has_pending_messages(request):
         return None
-    versions = current_versions(user_id=request.user.pk)
-    if versions is None:
-        return None
     situation = (
         build_id(),
         request.path,
-        *versions,
         learner_today(learner_profile(request)).isoformat(),
         translation.get_language(),
-        csrf_secret_digest(request),
     )
     return f"page:{request.user.pk}:{digest(*situation)}"
 
@@ -93,10 +104,15 @@ def is_keepable(request: HttpRequest, response: HttpResponse) -> bool:
     return response.status_code == 200 and not response.streaming and not has_pending_messages(request)
 
 
-def csrf_secret_digest(request: HttpRequest) -> str:
-    """The CSRF secret the page's tokens are masked from (made now if the browser has none)."""
-    get_token(request)
-    return digest(request.META["CSRF_COOKIE"])
+def keep(key: str, versions: tuple[str, str, str], response: HttpResponse) -> None:
+    content, slots = CSRF_FIELD.subn(rb"\g<1>" + CSRF_TOKEN_SLOT + rb"\g<2>", response.content)
+    if slots != response.content.count(b"csrfmiddlewaretoken"):
+        return  # a token somewhere else than in a form's field: this page is not kept
+    cache.set(key, (versions, content, response["Content-Type"]), PAGE_TTL_SECONDS)
+
+
+def with_csrf_token(content: bytes, request: HttpRequest) -> bytes:
+    return content.replace(CSRF_TOKEN_SLOT, get_token(request).encode())
 
 
 @functools.cache

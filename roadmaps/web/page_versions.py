@@ -1,10 +1,10 @@
 """Versions of the pages kept in the cache: one per learner, one for everyone.
 
-A cached page is filed under the versions current when it was rendered
-(``roadmaps.web.page_cache``); moving a version makes every page filed under
-the old one unreachable, and the cache's TTL then drops it. A version is a
-random token, never a counter: if the cache loses the key (eviction, restart),
-the token made next can never equal one an old page was filed under.
+A cached page carries the versions current when it was rendered, and is served
+only while they still are (``roadmaps.web.page_cache``): moving a version puts
+every page stamped with the old one out of use. A version is a random token,
+never a counter: if the cache loses the key (eviction, restart), the token made
+next can never equal one an old page was stamped with.
 
 Who moves them:
 - ``PageVersionMiddleware``: after every POST, PUT, PATCH or DELETE by a signed-in
@@ -61,10 +61,18 @@ def all_pages_changed() -> None:
     _move_soon(EVERYONE_KEY)
 
 
-def current_versions(*, user_id: int) -> tuple[str, str, str] | None:
-    """The learner's, everyone's and the catalog's versions (one round trip); None without a cache."""
-    keys = [learner_key(user_id), EVERYONE_KEY, CATALOG_EPOCH_KEY]
-    found = cache.get_many(keys)  # {} when the cache is down (IGNORE_EXCEPTIONS)
+def version_keys(user_id: int) -> list[str]:
+    return [learner_key(user_id), EVERYONE_KEY, CATALOG_EPOCH_KEY]
+
+
+def current_versions(*, user_id: int, found: dict | None = None) -> tuple[str, str, str] | None:
+    """The learner's, everyone's and the catalog's versions; None without a cache.
+
+    ``found``: what ``cache.get_many`` answered for ``version_keys`` (and maybe more),
+    so a reader can fetch its own entry in the same round trip."""
+    keys = version_keys(user_id)
+    if found is None:
+        found = cache.get_many(keys)  # {} when the cache is down (IGNORE_EXCEPTIONS)
     learner = found.get(keys[0]) or _made(keys[0])
     if not learner:
         return None
@@ -119,8 +127,9 @@ class PageVersionMiddleware:
     def after_write(self, request: HttpRequest) -> None:
         if not pages_are_cached():
             return
+        # The view's transactions are over (requests are not atomic): one move is enough.
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            learner_pages_changed(user_id=user.pk)
+            _move(learner_key(user.pk))
         if request.path.startswith(reverse("admin:index")):
-            all_pages_changed()
+            _move(EVERYONE_KEY)
