@@ -6,7 +6,7 @@
 - the learner's date (``learner_today``; nothing on the page depends on the hour)
   and the language the page is answered in;
 - the address (``request.path``: the page links back to it);
-- the code, templates and translations deployed (``build_id``).
+- the code, templates, static files and translations deployed (``build_id``).
 All of these must match, so a page is never served in another situation than
 the one it was rendered in. A hit costs one round trip to the cache (the entry
 and the versions together) and no query of its own.
@@ -45,9 +45,9 @@ PAGE_TTL_SECONDS = 3600
 # slot kept in its place; page text is escaped, so it never holds the field's quotes.
 CSRF_FIELD = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{64}(">)')
 CSRF_TOKEN_SLOT = b"\x00csrf-token\x00"
-# What a deploy changes: the code, the templates and the compiled translations.
+# What a deploy changes: the code, the templates, the static files the pages link to
+# (by hashed names) and the compiled translations.
 BUILD_FOLDERS = ("accounts", "config", "planner", "roadmaps", "locale")
-BUILD_SUFFIXES = frozenset({".py", ".html", ".txt", ".mo"})
 
 
 def cached_learner_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -117,12 +117,13 @@ def with_csrf_token(content: bytes, request: HttpRequest) -> bytes:
 
 @functools.cache
 def build_id() -> str:
-    """The deployed code, templates and translations, from each file's path, size and time (once a process)."""
+    """The deployed code, templates, static files and translations, from each file's path, size and
+    modification time (once a process)."""
     base = Path(settings.BASE_DIR)
     stamps = [django.get_version()]
     for folder in BUILD_FOLDERS:
         for path in sorted((base / folder).rglob("*")):
-            if path.suffix in BUILD_SUFFIXES and "__pycache__" not in path.parts:
+            if path.is_file() and "__pycache__" not in path.parts:
                 stat = path.stat()
                 stamps.append(f"{path.relative_to(base)}:{stat.st_size}:{stat.st_mtime_ns}")
     return digest(*stamps)

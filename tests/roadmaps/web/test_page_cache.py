@@ -313,14 +313,20 @@ def test_without_a_shared_cache_the_dashboard_is_rendered_every_time(page, roadm
     assert [is_from_cache(view) for view in views] == [False, False, False]
 
 
-def test_the_build_id_follows_the_templates_and_translations(tmp_path, settings):
-    template = tmp_path / "roadmaps" / "templates" / "page.html"
-    template.parent.mkdir(parents=True)
-    template.write_text("one")
+@pytest.mark.parametrize(
+    "deployed",
+    ["roadmaps/templates/page.html", "roadmaps/static/roadmaps/app.css", "locale/fr/LC_MESSAGES/django.mo"],
+)
+def test_the_build_id_follows_the_code_templates_static_files_and_translations(tmp_path, settings, deployed):
+    changed = tmp_path / deployed
+    changed.parent.mkdir(parents=True)
+    changed.write_text("one")
+    (tmp_path / "planner").mkdir()
+    (tmp_path / "planner" / "scheduling.py").write_text("unchanged")
     settings.BASE_DIR = tmp_path
     before = page_cache.build_id.__wrapped__()
 
-    template.write_text("two, longer")
+    changed.write_text("two, longer")
 
     assert page_cache.build_id.__wrapped__() != before
 
