@@ -1,12 +1,14 @@
 """The dashboard served from the cache: the second view costs two queries, and no change is ever missed."""
 
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from rest_framework.test import APIClient
@@ -76,6 +78,35 @@ def test_a_second_view_is_the_same_page_served_from_the_cache_in_two_queries(pag
     assert not is_from_cache(first) and is_from_cache(second)
     assert without_tokens(second) == without_tokens(first)
     assert second["Content-Type"] == first["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_a_view_from_the_cache_asks_the_cache_once_and_writes_nothing(page, roadmap):
+    page.get("/dashboard/")
+
+    with cache_calls() as calls:
+        second = page.get("/dashboard/")
+
+    # The session, then the page and its versions together.
+    assert is_from_cache(second) and calls == ["get", "get_many"]
+
+
+@contextmanager
+def cache_calls():
+    """The names of the cache's methods called meanwhile, in order."""
+    calls = []
+    names = ("get", "get_many", "set", "set_many", "add", "delete")
+
+    def spy(name):
+        original = getattr(cache, name)
+        return lambda *args, **kwargs: calls.append(name) or original(*args, **kwargs)
+
+    for name in names:
+        setattr(cache, name, spy(name))  # on this thread's cache object, in front of its methods
+    try:
+        yield calls
+    finally:
+        for name in names:
+            delattr(cache, name)
 
 
 def test_the_dashboard_of_a_chosen_roadmap_is_kept_apart_from_the_plain_one(page, learner, roadmap):
