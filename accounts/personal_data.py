@@ -16,6 +16,7 @@ from accounts.models import Profile, User
 from accounts.tokens import api_tokens_revoke_all
 from roadmaps.calendar import services as calendar_services
 from roadmaps.models import CalendarExport, CalendarFeed, NudgeDelivery, Roadmap, Task
+from roadmaps.web.page_versions import learner_pages_changed
 
 ACCOUNT_FIELDS = ["id", "email", "name", "date_joined", "last_login"]
 
@@ -78,4 +79,5 @@ def account_delete(*, user: User) -> None:
     with transaction.atomic():
         calendar_services.feed_revoke(user=user)
         api_tokens_revoke_all(user=user)
+        learner_pages_changed(user_id=user.pk)
         user.delete()

@@ -14,6 +14,7 @@ from accounts import languages, verification
 from accounts.models import Profile, User
 from accounts.tokens import api_token_create, api_tokens_revoke_all
 from roadmaps.calendar import services as calendar_services
+from roadmaps.web.page_versions import learner_pages_changed
 
 
 class EmailTaken(Exception):
@@ -74,6 +75,8 @@ def profile_update(*, profile: Profile, now: datetime | None = None, **fields) -
         if name is not None:
             profile.user.name = name
             profile.user.save(update_fields=["name"])
+        # Also called outside the learner's own requests (the unsubscribe link).
+        learner_pages_changed(user_id=profile.user_id)
     return profile
 
 
@@ -121,6 +124,8 @@ def user_set_password(*, user: User, password: str) -> None:
         user.set_password(password)
         user.save(update_fields=["password"])
         api_tokens_revoke_all(user=user)
+        # A reset is done signed out: no request of the learner's moves the version.
+        learner_pages_changed(user_id=user.pk)
 
 
 def user_change_password(*, user: User, new_password: str) -> str:

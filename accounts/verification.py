@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from accounts import languages
 from accounts.models import User
+from roadmaps.web.page_versions import learner_pages_changed
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,11 @@ def verification_confirm(*, key: str, request=None) -> User | None:
     if confirmation is None:
         return None
     address = confirmation.confirm(request)
-    return address.user if address else None
+    if address is None:
+        return None
+    # The link is often followed signed out: no request of the learner's moves the version.
+    learner_pages_changed(user_id=address.user_id)
+    return address.user
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -4,6 +4,8 @@ A fixed number of queries whatever the roadmap's size: the learner's
 roadmaps, their profile, the chosen roadmap's tasks, today's study sessions
 (two, see ``sessions.study_sessions``) and, when the learner is behind, the
 catch-up options (one); everything else is computed from those rows.
+A second view of the same page, until something on it changes, is served
+from the cache (``roadmaps.web.page_cache``).
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from roadmaps.plans.sessions import study_sessions
 from roadmaps.plans.summaries import phase_summaries, tasks_in_week, week_bounds
 from roadmaps.web.burnup import burnup_chart
 from roadmaps.web.helpers import learner_profile, learner_today
+from roadmaps.web.page_cache import cached_learner_page
 
 STATUS_LABELS = {"ahead": _("Ahead of plan"), "on_track": _("On track"), "behind": _("Behind plan")}
 NEXT_TASKS = 3
 
 
 @login_required
+@cached_learner_page
 def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     roadmaps = list(selectors.roadmaps_of(request.user))
     if not roadmaps:
