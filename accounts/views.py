@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import languages, personal_data, services, tokens, verification
+from accounts import backends, languages, personal_data, services, tokens, verification
 from accounts.forms import AccountDeleteForm, SignupForm
 from accounts.throttles import SIGN_IN, SIGN_UP, seconds_to_wait, throttle_posts
 
@@ -29,7 +29,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             user = form.register(language=languages.of_request())
         except services.EmailTaken:
             return render(request, "accounts/signup.html", {"form": form}, status=400)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=backends.PATH)
         return redirect("onboarding")
     status = 400 if form.is_bound else 200
     return render(request, "accounts/signup.html", {"form": form}, status=status)

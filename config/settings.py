@@ -140,6 +140,9 @@ AUTH_USER_MODEL = "accounts.User"
 # login) goes through it, and an account locked for an address is refused before the password is.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # The user with the profile in one query (accounts/backends.py).
+    "accounts.backends.LearnerBackend",
+    # Only for sessions made before LearnerBackend: it no longer checks passwords.
     "django.contrib.auth.backends.ModelBackend",
 ]
 # django-allauth: only its e-mail verification is used (accounts/verification.py);
