@@ -348,7 +348,7 @@ def test_a_bad_re_plan_day_is_refused_beside_the_field_and_changes_nothing(
 # --- Pace: keep my end date -------------------------------------------------------------------
 
 
-NEAR_QUERIES = 7  # the same whatever the pace asked; the session comes from the cache
+NEAR_QUERIES = 6  # the same whatever the pace asked; the session comes from the cache
 
 
 def api_end(learner_client, roadmap, **body):

@@ -144,9 +144,9 @@ def test_the_dashboard_needs_a_login(db):
     assert response["Location"] == "/login/?next=/dashboard/"
 
 
-# user, the learner's roadmaps, profile, tasks, today's sessions (roadmaps, then their tasks);
+# user with profile, the learner's roadmaps, tasks, today's sessions (roadmaps, then their tasks);
 # the session comes from the cache
-DASHBOARD_QUERIES = 6
+DASHBOARD_QUERIES = 5
 CATCH_UP_QUERIES = 1  # the tasks with their milestones, only when behind
 
 

@@ -483,9 +483,9 @@ def test_forms_without_the_csrf_token_are_refused(learner, roadmap):
     assert target.status == "todo"
 
 
-# User, roadmap, profile, tasks, milestone records (the session from the cache): these factory-made
+# User with profile, roadmap, tasks, milestone records (the session from the cache): these factory-made
 # tasks have no record, so no catalog skills to load (test_roadmap_page_size.py counts a plan that has them: one more).
-ROADMAP_PAGE_QUERIES = 5
+ROADMAP_PAGE_QUERIES = 4
 
 
 @pytest.mark.parametrize("task_count", [5, 200])

@@ -20,9 +20,9 @@ from tests.roadmaps.web.pages_data import NOW
 pytestmark = pytest.mark.django_db
 
 MAX_HTML_BYTES = 150 * 1024
-# User, roadmap (with role and track), profile, tasks, milestone records (with
+# User with profile, roadmap (with role and track), tasks, milestone records (with
 # their catalog milestones), the catalog milestones' skills.  The session comes from the cache.
-ROADMAP_PAGE_QUERIES = 6
+ROADMAP_PAGE_QUERIES = 5
 
 
 @pytest.fixture(autouse=True)
