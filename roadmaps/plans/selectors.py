@@ -5,6 +5,7 @@ import functools
 from django.db import connection
 from django.db.models import QuerySet
 
+from config.prepared_queries import PreparedQuery
 from roadmaps.models import Roadmap, Task
 from roadmaps.models.plans import FINISHED_STATUSES
 
@@ -40,35 +41,31 @@ def tasks_of_user(user) -> QuerySet[Task]:
 
 
 def task_of_user_for_update(user, task_id: int) -> Task:
-    """The learner's task, its roadmap's row locked (the lock every write to a roadmap's
-    tasks takes first): one query, inside the caller's transaction. Task.DoesNotExist
-    for another learner's task or none.
+    """The learner's task with its roadmap, the roadmap's row locked (the lock every write
+    to a roadmap's tasks takes first): one query, inside the caller's transaction.
+    Task.DoesNotExist for another learner's task or none.
 
-    Every tick starts here, so the SQL is written once per process from the models'
-    columns: the ORM compiling a join of this width costs more than the query itself.
-    The roadmap comes as an instance with its id, owner and status only.
+    Every tick starts here: its SQL is compiled once per process (config.prepared_queries),
+    where compiling a join of this width cost more than running it.
     """
-    found = list(Task.objects.raw(task_for_update_sql(), [task_id, user.pk]))
+    found = TASK_FOR_UPDATE.all(task_id=task_id, user_id=user.pk)
     if not found:
         raise Task.DoesNotExist(f"No task {task_id} of user {user.pk}")
-    task = found[0]
-    roadmap_fields = ["id", "user_id", "status"]
-    task.roadmap = Roadmap.from_db(task._state.db, roadmap_fields, [task.roadmap_id, user.pk, task.roadmap_status])
-    return task
+    return found[0]
 
 
-@functools.cache
-def task_for_update_sql() -> str:
-    quote = connection.ops.quote_name
-    tasks, roadmaps = quote(Task._meta.db_table), quote(Roadmap._meta.db_table)
-    columns = ", ".join(f"{tasks}.{quote(field.column)}" for field in Task._meta.concrete_fields)
-    # SQLite has no row locks: its write transactions are serialized whole.
-    lock = connection.ops.for_update_sql(of=(roadmaps,)) if connection.features.has_select_for_update_of else ""
-    return (
-        f"SELECT {columns}, {roadmaps}.{quote('status')} AS roadmap_status FROM {tasks} "
-        f"INNER JOIN {roadmaps} ON {tasks}.{quote('roadmap_id')} = {roadmaps}.{quote('id')} "
-        f"WHERE {tasks}.{quote('id')} = %s AND {roadmaps}.{quote('user_id')} = %s {lock}"
-    )
+# Placeholders: no row has a negative id. SQLite has no row locks (its write
+# transactions are serialized whole): there the ORM leaves FOR UPDATE out.
+TASK_FOR_UPDATE = PreparedQuery(
+    lambda task_id, user_id: (
+        Task.objects.filter(pk=task_id, roadmap__user_id=user_id)
+        .select_related("roadmap")
+        .select_for_update(of=("roadmap",))
+        .order_by()
+    ),
+    task_id=-1_000_001,
+    user_id=-1_000_002,
+)
 
 
 def has_unfinished_tasks(roadmap_id: int) -> bool:
