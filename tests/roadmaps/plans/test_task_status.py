@@ -143,12 +143,16 @@ def test_another_learners_task_is_a_404_whatever_the_body(learner_client, body):
     response = learner_client.patch(f"/api/tasks/{others.id}/", body, format="json")
 
     assert response.status_code == 404
+    assert response.json() == learner_client.get(f"/api/tasks/{others.id}/").json()  # the same answer as a read
     others.refresh_from_db()
     assert others.status == "todo"
 
 
 def test_ticking_a_task_that_does_not_exist_is_a_404(learner_client):
-    assert learner_client.patch("/api/tasks/987654/", {"status": "done"}, format="json").status_code == 404
+    response = learner_client.patch("/api/tasks/987654/", {"status": "done"}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == learner_client.get("/api/tasks/987654/").json()
 
 
 def test_the_last_tick_through_the_api_completes_the_roadmap_and_raises_the_feed(learner, learner_client):
