@@ -353,15 +353,16 @@ class PublicFeedView(APIView):
         epoch = calendar_services.feed_catalog_epoch()  # before the rows it stamps
         feed = calendar_selectors.feed_by_token(token)
         if feed is None:
-            response = HttpResponse(b"Not found.\n", status=404, content_type="text/plain")
-            response["Cache-Control"] = "no-store"
-            return secret_url_headers(response)
+            return feed_not_found()
         version = calendar_services.feed_version(feed=feed, now=now)
         if version is not None and is_not_modified(request, version.etag, version.last_modified):
             if isinstance(entry, calendar_services.FeedEntry) and entry.version.etag == version.etag:
                 calendar_services.store_feed_entry(feed, version, now=now, epoch=epoch)
             return self.answer(request, version, None, gzipped)
-        body = calendar_services.feed_body(feed=feed, now=now, cached=cached_body, epoch=epoch)
+        try:
+            body = calendar_services.feed_body(feed=feed, now=now, cached=cached_body, epoch=epoch)
+        except calendar_services.FeedGone:
+            return feed_not_found()
         return self.answer(request, body.version, body.gzipped, gzipped)
 
     @staticmethod
@@ -419,6 +420,12 @@ class PublicFeedView(APIView):
         if response.status_code >= 400:
             response["Cache-Control"] = "no-store"
         return response
+
+
+def feed_not_found() -> HttpResponse:
+    response = HttpResponse(b"Not found.\n", status=404, content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return secret_url_headers(response)
 
 
 def secret_url_headers(response: HttpResponse) -> HttpResponse:

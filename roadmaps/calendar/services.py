@@ -290,7 +290,9 @@ def feed_body(*, feed: CalendarFeed, now: datetime, cached=None, epoch: str) -> 
     lock_key = feed_rebuild_lock_key(feed.token_digest)
     if not claim_rebuild(lock_key):
         wait_for_rebuild(lock_key)
-        feed = calendar_selectors.feed_by_token(feed.token) or feed
+        feed = calendar_selectors.feed_by_token(feed.token)
+        if feed is None:
+            raise FeedGone  # rotated, revoked or deactivated while this request waited
         standing = standing_body(feed=feed, now=now, cached=NOT_FETCHED, epoch=epoch)
         if standing is not None:
             return standing
@@ -299,6 +301,10 @@ def feed_body(*, feed: CalendarFeed, now: datetime, cached=None, epoch: str) -> 
         return feed_rebuild(feed=feed, now=now, epoch=epoch)
     finally:
         release_rebuild(lock_key)
+
+
+class FeedGone(Exception):
+    """The feed's token stopped opening it while the request was under way."""
 
 
 def standing_body(*, feed: CalendarFeed, now: datetime, cached, epoch: str) -> FeedBody | None:

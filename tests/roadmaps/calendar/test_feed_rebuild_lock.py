@@ -134,3 +134,23 @@ def test_a_rebuild_that_never_lets_go_delays_the_others_only_for_the_wait(monkey
     assert after.status_code == 200
     assert after.headers["ETag"] != before.headers["ETag"]
     assert len(builds) == 1
+
+
+def test_a_feed_rotated_while_the_request_waited_answers_404(monkeypatch, learner, plan, token, builds):
+    Client().get(url(token))
+    old_url = url(token)
+    services.task_mark(task=plan.tasks[0], status="done", now=NOW)
+    cache.add(lock_key(token), 1)
+
+    def other_worker_rebuilds_then_the_learner_rotates():
+        other_worker_rebuilds(token)
+        calendar_services.feed_rotate(user=learner)
+
+    while_waiting(monkeypatch, other_worker_rebuilds_then_the_learner_rotates)
+    builds.clear()
+
+    response = Client().get(old_url)
+
+    assert response.status_code == 404
+    assert builds == []
+    assert Client().get(old_url).status_code == 404
