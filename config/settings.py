@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "accounts.middleware.LocaleMiddleware",
     "roadmaps.web.middleware.NotModifiedWithoutLengthMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The public calendar feed goes to its view from here: the middleware below is for pages.
+    "roadmaps.calendar.middleware.PublicFeedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After each write by a signed-in user, that learner's cached pages are out of date.

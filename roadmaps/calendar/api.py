@@ -97,11 +97,15 @@ class LocalBodies:
     Only ever served beside a fresh entry from the cache naming the same ETag
     (a hash of the bytes), so a copy here can be old but never wrong: a
     change, a rotation or a revocation acts on the entry. Saves moving the
-    body out of the cache on every poll; bounded to the ``size`` feeds used last.
+    body out of the cache on every poll; bounded to ``max_bytes`` of bodies,
+    those used last. Bounded by bytes, not by count: calendar apps poll their
+    feeds in turn, and a least-recently-used store of fewer feeds than are
+    polled in turn never holds the next one.
     """
 
-    def __init__(self, size: int):
-        self.size = size
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.held_bytes = 0
         self.bodies: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
 
     def __contains__(self, digest: str) -> bool:
@@ -115,15 +119,20 @@ class LocalBodies:
         return held[1]
 
     def put(self, digest: str, etag: str, gzipped: bytes) -> bytes:
+        replaced = self.bodies.pop(digest, None)
+        if replaced is not None:
+            self.held_bytes -= len(replaced[1])
         self.bodies[digest] = (etag, gzipped)
-        self.bodies.move_to_end(digest)
-        while len(self.bodies) > self.size:
-            self.bodies.popitem(last=False)
+        self.held_bytes += len(gzipped)
+        # The body just put stays, even alone over the bound: it is the one being served.
+        while self.held_bytes > self.max_bytes and len(self.bodies) > 1:
+            _, (_, dropped) = self.bodies.popitem(last=False)
+            self.held_bytes -= len(dropped)
         return gzipped
 
 
-# About 60 KB a heavy learner's feed, gzipped: a few MB per worker at most.
-LOCAL_BODIES = LocalBodies(size=128)
+# A heavy learner's feed is about 60 KB gzipped, most a few KB: some 16 MB per worker at most.
+LOCAL_BODIES = LocalBodies(max_bytes=16 * 1024 * 1024)
 
 
 class FeedThrottle(SimpleRateThrottle):
@@ -344,15 +353,16 @@ class PublicFeedView(APIView):
         epoch = calendar_services.feed_catalog_epoch()  # before the rows it stamps
         feed = calendar_selectors.feed_by_token(token)
         if feed is None:
-            response = HttpResponse(b"Not found.\n", status=404, content_type="text/plain")
-            response["Cache-Control"] = "no-store"
-            return secret_url_headers(response)
+            return feed_not_found()
         version = calendar_services.feed_version(feed=feed, now=now)
         if version is not None and is_not_modified(request, version.etag, version.last_modified):
             if isinstance(entry, calendar_services.FeedEntry) and entry.version.etag == version.etag:
                 calendar_services.store_feed_entry(feed, version, now=now, epoch=epoch)
             return self.answer(request, version, None, gzipped)
-        body = calendar_services.feed_body(feed=feed, now=now, cached=cached_body, epoch=epoch)
+        try:
+            body = calendar_services.feed_body(feed=feed, now=now, cached=cached_body, epoch=epoch)
+        except calendar_services.FeedGone:
+            return feed_not_found()
         return self.answer(request, body.version, body.gzipped, gzipped)
 
     @staticmethod
@@ -410,6 +420,12 @@ class PublicFeedView(APIView):
         if response.status_code >= 400:
             response["Cache-Control"] = "no-store"
         return response
+
+
+def feed_not_found() -> HttpResponse:
+    response = HttpResponse(b"Not found.\n", status=404, content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return secret_url_headers(response)
 
 
 def secret_url_headers(response: HttpResponse) -> HttpResponse:

@@ -8,9 +8,11 @@ with a conditional update, so however often it runs the mail goes out once.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import smtplib
+import time as time_module
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -274,15 +276,84 @@ def feed_body(*, feed: CalendarFeed, now: datetime, cached=None, epoch: str) -> 
 
     ``cached``: the value under ``feed_body_key`` if the caller read it, or
     ``NOT_FETCHED``; ``epoch``: the catalog's epoch, read before ``feed``.
+
+    One request rebuilds a feed at a time: others asking for the same stale
+    feed meanwhile wait for it (``FEED_REBUILD_WAIT`` at most), then read the
+    feed's row again and serve the body it stored only if that body still
+    stands for the row as read now; else they build too. A change made during
+    the rebuild raises the generation, so it is never answered by the body
+    built before it.
     """
+    standing = standing_body(feed=feed, now=now, cached=cached, epoch=epoch)
+    if standing is not None:
+        return standing
+    lock_key = feed_rebuild_lock_key(feed.token_digest)
+    if not claim_rebuild(lock_key):
+        wait_for_rebuild(lock_key)
+        feed = calendar_selectors.feed_by_token(feed.token)
+        if feed is None:
+            raise FeedGone  # rotated, revoked or deactivated while this request waited
+        standing = standing_body(feed=feed, now=now, cached=NOT_FETCHED, epoch=epoch)
+        if standing is not None:
+            return standing
+        return feed_rebuild(feed=feed, now=now, epoch=epoch)
+    try:
+        return feed_rebuild(feed=feed, now=now, epoch=epoch)
+    finally:
+        release_rebuild(lock_key)
+
+
+class FeedGone(Exception):
+    """The feed's token stopped opening it while the request was under way."""
+
+
+def standing_body(*, feed: CalendarFeed, now: datetime, cached, epoch: str) -> FeedBody | None:
+    """The cached body, if it is the one the feed's row says still stands (its entry trusted again)."""
     version = feed_version(feed=feed, now=now)
-    if version is not None:
-        if cached is NOT_FETCHED:
-            cached = cache_get(feed_body_key(feed.token_digest))
-        if isinstance(cached, tuple) and cached[0] == version.etag:
-            store_feed_entry(feed, version, now=now, epoch=epoch)
-            return FeedBody(version=version, gzipped=cached[1])
-    return feed_rebuild(feed=feed, now=now, epoch=epoch)
+    if version is None:
+        return None
+    if cached is NOT_FETCHED:
+        cached = cache_get(feed_body_key(feed.token_digest))
+    if not (isinstance(cached, tuple) and cached[0] == version.etag):
+        return None
+    store_feed_entry(feed, version, now=now, epoch=epoch)
+    return FeedBody(version=version, gzipped=cached[1])
+
+
+# A rebuild takes well under a second; a worker killed while building frees the feed after this.
+FEED_REBUILD_LOCK = timedelta(seconds=10)
+# How long a request waits for another's rebuild of the same feed before building it too.
+FEED_REBUILD_WAIT = timedelta(seconds=2)
+FEED_REBUILD_POLL = timedelta(milliseconds=20)
+
+
+def feed_rebuild_lock_key(token_digest: str) -> str:
+    return f"calendar-feed-rebuild:{token_digest}"
+
+
+def claim_rebuild(lock_key: str) -> bool:
+    """True if this request is the one to rebuild; with the cache down, every request builds."""
+    try:
+        claimed = cache.add(lock_key, 1, FEED_REBUILD_LOCK.total_seconds())
+    except CACHE_ERRORS:
+        return True
+    # None: django-redis's IGNORE_EXCEPTIONS swallowed a failure.
+    return claimed is not False
+
+
+def release_rebuild(lock_key: str) -> None:
+    # Left in place (the cache down), it expires after FEED_REBUILD_LOCK; waiters stop sooner.
+    with contextlib.suppress(*CACHE_ERRORS):
+        cache.delete(lock_key)
+
+
+def wait_for_rebuild(lock_key: str) -> None:
+    """Until the rebuilding request lets go of the feed, or ``FEED_REBUILD_WAIT`` has passed."""
+    deadline = time_module.monotonic() + FEED_REBUILD_WAIT.total_seconds()
+    while time_module.monotonic() < deadline:
+        time_module.sleep(FEED_REBUILD_POLL.total_seconds())
+        if cache_get(lock_key) is None:
+            return
 
 
 def feed_rebuild(*, feed: CalendarFeed, now: datetime, epoch: str) -> FeedBody:

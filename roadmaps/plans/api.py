@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -133,13 +136,46 @@ class TaskSerializer(serializers.ModelSerializer):
             "roadmap": {"help_text": "The id of the roadmap the task belongs to."},
         }
 
+    def get_fields(self):
+        # The model's introspection once per process, not once per serializer: every tick
+        # answers with one. Copies, since binding a field to its serializer changes it.
+        built = type(self).__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            type(self)._built_fields = built
+        return copy.deepcopy(built)
+
     def get_milestone(self, task: Task) -> str:
         return task.milestone_title
 
     def validate(self, attrs):
-        if "status" not in attrs:
-            raise serializers.ValidationError({"status": [_("This field is required.")]})
-        return attrs
+        return status_required(attrs)
+
+
+def status_required(attrs: dict) -> dict:
+    if "status" not in attrs:
+        raise serializers.ValidationError({"status": [_("This field is required.")]})
+    return attrs
+
+
+class TaskStatusChangeSerializer(serializers.Serializer):
+    """What ``PATCH /api/tasks/{id}/`` reads, as ``TaskSerializer`` would with ``partial``: the
+    status, required. The task's other fields, sent back as GET shows them, are ignored;
+    only names a task does not have are refused. Built without the model's introspection
+    that a ModelSerializer repeats on every tick."""
+
+    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            data = {key: value for key, value in data.items() if key not in SHOWN_TASK_FIELDS}
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        return status_required(attrs)
+
+
+SHOWN_TASK_FIELDS = frozenset(TaskSerializer.Meta.fields) - {"status"}
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -665,8 +701,18 @@ class TaskViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.G
     def get_queryset(self):
         return selectors.tasks_of_user(self.request.user).select_related("roadmap")
 
-    def perform_update(self, serializer):
-        services.task_mark(task=serializer.instance, status=serializer.validated_data["status"], now=timezone.now())
+    def partial_update(self, request, pk: int):
+        # Read, locked and written in one transaction: no read of the task before it.
+        change = TaskStatusChangeSerializer(data=request.data)
+        if not change.is_valid():
+            self.get_object()  # another learner's task (or none) is a 404 before any 400
+            raise serializers.ValidationError(change.errors)
+        status = change.validated_data["status"]
+        try:
+            task = services.task_mark_of_user(user=request.user, task_id=pk, status=status, now=timezone.now())
+        except Task.DoesNotExist as missing:
+            raise Http404(f"No {Task._meta.object_name} matches the given query.") from missing
+        return Response(TaskSerializer(task).data)
 
 
 class TodaySerializer(serializers.Serializer):

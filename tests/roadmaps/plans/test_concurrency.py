@@ -42,3 +42,23 @@ def test_three_parallel_last_ticks_always_complete_the_roadmap():
         roadmap.refresh_from_db()
         outcomes.append(roadmap.status)
     assert outcomes == [Roadmap.Status.COMPLETED] * TRIALS
+
+
+def tick_by_id(user, task_id: int):
+    def job():
+        return services.task_mark_of_user(user=user, task_id=task_id, status="done", now=NOW)
+
+    return job
+
+
+def test_three_parallel_last_ticks_by_id_as_the_api_makes_them_always_complete_the_roadmap():
+    outcomes = []
+    for _ in range(TRIALS):
+        roadmap = RoadmapFactory()
+        tasks = [TaskFactory(roadmap=roadmap, estimated_minutes=60) for _ in range(3)]
+
+        run_together(*(tick_by_id(roadmap.user, task.pk) for task in tasks))
+
+        roadmap.refresh_from_db()
+        outcomes.append(roadmap.status)
+    assert outcomes == [Roadmap.Status.COMPLETED] * TRIALS

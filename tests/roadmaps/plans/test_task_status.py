@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from roadmaps.calendar import services as calendar_services
 from roadmaps.models import Roadmap
 from roadmaps.plans import services
 from tests.factories import RoadmapFactory, TaskFactory
@@ -75,9 +76,9 @@ def test_reopening_a_task_of_a_completed_roadmap_makes_it_active_again():
     assert status_of(roadmap) == Roadmap.Status.ACTIVE
 
 
-# The API token with its user, the task with its roadmap; then, in the transaction:
-# BEGIN, the roadmap locked, the task written, the feed's generation raised, COMMIT.
-TICK_QUERIES = 7
+# The API token with its user; then, in the transaction: BEGIN, the task read with its
+# roadmap's row locked (one query), the task written, the feed's generation raised, COMMIT.
+TICK_QUERIES = 6
 
 
 @pytest.mark.parametrize("task_count", [2, 200])
@@ -108,3 +109,62 @@ def test_reopening_a_task_through_the_api_needs_no_look_at_the_other_tasks(
 
     assert response.status_code == 200 and response.json()["status"] == "todo"
     assert status_of(roadmap) == Roadmap.Status.ACTIVE
+
+
+def test_a_tick_answers_the_task_as_a_get_shows_it_after(learner, learner_client):
+    roadmap = RoadmapFactory(user=learner, start_date=date(2026, 11, 16))
+    task, _ = (TaskFactory(roadmap=roadmap, sequence=n) for n in (1, 2))
+
+    ticked = learner_client.patch(f"/api/tasks/{task.id}/", {"status": "done"}, format="json")
+
+    assert ticked.status_code == 200
+    assert ticked.json() == learner_client.get(f"/api/tasks/{task.id}/").json()
+    assert ticked.json()["roadmap"] == roadmap.id
+
+
+def test_a_tick_ignores_the_tasks_other_fields_sent_back_as_shown(learner, learner_client):
+    roadmap = RoadmapFactory(user=learner, start_date=date(2026, 11, 16))
+    task = TaskFactory(roadmap=roadmap, sequence=1, title="Read the book")
+    shown = learner_client.get(f"/api/tasks/{task.id}/").json()
+
+    response = learner_client.patch(
+        f"/api/tasks/{task.id}/", {**shown, "title": "Other", "status": "done"}, format="json"
+    )
+
+    assert response.status_code == 200
+    task.refresh_from_db()
+    assert (task.title, task.status) == ("Read the book", "done")
+
+
+@pytest.mark.parametrize("body", [{"status": "done"}, {"status": "finished"}, {}, {"colour": "red"}])
+def test_another_learners_task_is_a_404_whatever_the_body(learner_client, body):
+    others = TaskFactory(roadmap=RoadmapFactory(start_date=date(2026, 11, 16)), sequence=1)
+
+    response = learner_client.patch(f"/api/tasks/{others.id}/", body, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == learner_client.get(f"/api/tasks/{others.id}/").json()  # the same answer as a read
+    others.refresh_from_db()
+    assert others.status == "todo"
+
+
+def test_ticking_a_task_that_does_not_exist_is_a_404(learner_client):
+    response = learner_client.patch("/api/tasks/987654/", {"status": "done"}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == learner_client.get("/api/tasks/987654/").json()
+
+
+def test_the_last_tick_through_the_api_completes_the_roadmap_and_raises_the_feed(learner, learner_client):
+    roadmap, (first, last) = roadmap_of_two_tasks()
+    roadmap.user = learner
+    roadmap.save()
+    feed = calendar_services.feed_get_or_create(user=learner)
+    learner_client.patch(f"/api/tasks/{first.id}/", {"status": "done"}, format="json")
+    assert status_of(roadmap) == Roadmap.Status.ACTIVE
+
+    learner_client.patch(f"/api/tasks/{last.id}/", {"status": "skipped"}, format="json")
+
+    assert status_of(roadmap) == Roadmap.Status.COMPLETED
+    feed.refresh_from_db()
+    assert feed.generation == 2
