@@ -5,7 +5,7 @@ from django.contrib.auth import SESSION_KEY, authenticate
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client, RequestFactory
 
-from accounts.backends import PATH
+from accounts.backends import PATH, LearnerBackend
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +104,14 @@ def test_a_deactivated_learner_cannot_sign_in_nor_stay_signed_in():
 
     assert authenticate(sign_in_request(), username=user.email, password=PASSWORD) is None
     assert client.get("/settings/").status_code == 302
+
+
+def test_a_user_without_a_profile_is_signed_in_all_the_same():
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    staff.profile.delete()  # as made by createsuperuser, without the sign-up's profile
+    client = Client()
+    client.force_login(staff, backend=PATH)
+
+    assert client.get("/admin/").status_code == 200
+    assert LearnerBackend().get_user(staff.pk) == staff
+    assert LearnerBackend().get_user("not a number") is None
