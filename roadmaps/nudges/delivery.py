@@ -124,12 +124,55 @@ class BatchResult:
     retry_error: str = ""
 
 
+# The columns a nudge reads (``content``, ``reason_not_to_send``): the rest of
+# these wide rows (catalog texts, JSON, calendar identities) would be loaded
+# and decoded for nothing, thousands of times a run.
+DELIVERY_FIELDS = (
+    "user_id",
+    "roadmap_id",
+    "week_start",
+    "scheduled_for",
+    "local_date",
+    "status",
+    "attempts",
+    "user__email",
+    "user__name",
+    "user__is_active",
+    "user__profile__timezone",
+    "user__profile__language",
+    "user__profile__nudges_enabled",
+    "roadmap__user_id",
+    "roadmap__role_id",
+    "roadmap__track_id",
+    "roadmap__start_date",
+    "roadmap__end_date",
+    "roadmap__weekly_hours",
+    "roadmap__study_days",
+    "roadmap__status",
+    "roadmap__role__name",
+    "roadmap__track__name",
+)
+TASK_FIELDS = (
+    "roadmap_id",
+    "roadmap_milestone_id",
+    "sequence",
+    "title",
+    "milestone_title",
+    "estimated_minutes",
+    "start_date",
+    "due_date",
+    "status",
+    "completed_at",
+)
+
+
 def deliveries_for_sending(delivery_ids: Sequence[int]) -> QuerySet[NudgeDelivery]:
-    """Everything the mails of a batch need, in two queries whatever its size."""
-    tasks = Prefetch("roadmap__tasks", queryset=Task.objects.order_by("sequence"))
+    """Everything the mails of a batch need, in two queries whatever its size, and no more columns."""
+    tasks = Prefetch("roadmap__tasks", queryset=Task.objects.only(*TASK_FIELDS).order_by("sequence"))
     return (
         NudgeDelivery.objects.filter(pk__in=delivery_ids)
         .select_related("user__profile", "roadmap__role", "roadmap__track")
+        .only(*DELIVERY_FIELDS)
         .prefetch_related(tasks)
     )
 
