@@ -194,6 +194,7 @@ def send_nudge_batch(
     if not waiting:
         result.not_claimed = len(delivery_ids)  # a job run again: no need to call the mail server
         return result
+    record = SentRecord(sent_journal())
     connection = connection or get_connection()
     try:
         connection.open()  # before any claim: a server that is down costs nothing
@@ -201,7 +202,6 @@ def send_nudge_batch(
         result.retry_ids, result.retry_error = list(delivery_ids), describe(error)
         return result
     skipped: dict[int, str] = {}
-    record = SentRecord(sent_journal())
     try:
         claimed_at = clock()
         claimed = claim_chunk(waiting, now=claimed_at)
@@ -214,12 +214,15 @@ def send_nudge_batch(
             unclaim(list(claimed))
             result.retry_ids, result.retry_error = list(delivery_ids), describe(error)
             return result
+        for delivery_id in found_sent:
+            # A run that died had sent it: recorded with the chunk, never mailed nor handed back.
+            del claimed[delivery_id]
+        result.found_sent = len(found_sent)
         for index, delivery_id in enumerate(delivery_ids):
+            if delivery_id in found_sent:
+                continue
             if delivery_id not in claimed:
                 result.not_claimed += 1  # claimed elsewhere, finished, or the row is gone
-                continue
-            if delivery_id in found_sent:
-                result.found_sent += 1  # a run that died had sent it: recorded, not mailed again
                 continue
             delivery = loaded[delivery_id]
             now = clock()

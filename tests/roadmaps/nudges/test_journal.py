@@ -223,6 +223,20 @@ def test_a_taken_over_row_that_is_journaled_is_recorded_as_sent_and_not_mailed(q
     assert (row(ids[1]).status, row(ids[1]).attempts) == (Status.SENT, 2)
 
 
+def test_a_journaled_row_after_a_refused_one_is_recorded_as_sent_not_handed_back(queued, smtp_server, settings):
+    ids = queued(3)
+    died_after_sending(ids, sent=[ids[2]])
+    for name, value in smtp_server.mail_settings().items():
+        setattr(settings, name, value)
+    smtp_server.inbox.refuse_next = 1  # the first mail of the takeover is refused: the run stops there
+
+    result = send_nudge_batch(ids, clock=lambda: SLOT + LEASE + timedelta(seconds=1))
+
+    assert (result.sent, result.found_sent, result.retry_ids) == (0, 1, ids)
+    assert [row(pk).status for pk in ids] == [Status.PENDING, Status.PENDING, Status.SENT]
+    assert smtp_server.inbox.messages == []
+
+
 def test_a_taken_over_chunk_reads_the_journal_once(queued, monkeypatch):
     ids = queued(3)
     died_after_sending(ids, sent=[])
