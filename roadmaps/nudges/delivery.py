@@ -285,6 +285,8 @@ class SentRecord:
 
     def save(self) -> None:
         """Record the journaled rows in one statement; their entries go once that has committed."""
+        if self.journal is not None:
+            self.journal.close()
         if not self.journaled:
             return
         record_sent_rows(self.journaled)

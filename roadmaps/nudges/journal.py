@@ -52,6 +52,7 @@ class SentJournal:
     client: object  # redis.Redis
     make_key: object  # the cache's key function (prefix and version)
     ttl_seconds: int = field(default_factory=lambda: int(journal_ttl().total_seconds()))
+    connection: object = None  # the pool's connection this chunk's writes go over
 
     def key(self, delivery: NudgeDelivery) -> str:
         return self.make_key(entry_name(delivery.pk, delivery.user_id, delivery.week_start))
@@ -59,23 +60,31 @@ class SentJournal:
     def write(self, delivery: NudgeDelivery, *, sent_at: datetime) -> None:
         """One entry: this row's mail was accepted at ``sent_at``. Raises if Redis did not take it.
 
-        One ``SET`` on a connection of the client's pool, without the client's
-        command wrapper (retries, observability hooks): that wrapper cost three
-        times the round trip itself, once per mail; a failure is handled by the
-        caller anyway.
+        One ``SET`` on a connection taken from the client's pool for the whole
+        chunk (``close`` gives it back), without the client's command wrapper:
+        taking a connection and that wrapper (retries, observability hooks)
+        cost several times the round trip itself, once per mail; a failure is
+        handled by the caller anyway.
         """
-        pool = self.client.connection_pool
-        connection = pool.get_connection()
+        if self.connection is None:
+            self.connection = self.client.connection_pool.get_connection()
         try:
-            connection.send_command("SET", self.key(delivery), sent_at.isoformat(), "EX", self.ttl_seconds)
-            reply = connection.read_response()
+            self.connection.send_command("SET", self.key(delivery), sent_at.isoformat(), "EX", self.ttl_seconds)
+            reply = self.connection.read_response()
         except BaseException:
-            connection.disconnect()  # its state is unknown: the pool opens a fresh one next time
+            self.close(broken=True)
             raise
-        finally:
-            pool.release(connection)
         if reply not in (b"OK", "OK", True):
             raise RedisError(f"the journal entry was not written: {reply!r}")
+
+    def close(self, *, broken: bool = False) -> None:
+        """Give the connection back to the pool (a broken one is closed first: its state is unknown)."""
+        if self.connection is None:
+            return
+        connection, self.connection = self.connection, None
+        if broken:
+            connection.disconnect()
+        self.client.connection_pool.release(connection)
 
     def read(self, deliveries: Iterable[NudgeDelivery]) -> dict[int, datetime]:
         """{id: sent_at} of the rows that have an entry: one MGET."""
