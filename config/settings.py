@@ -410,4 +410,8 @@ NUDGE_RETRY_BASE_SECONDS = env.int("NUDGE_RETRY_BASE_SECONDS", default=60)
 # Each sent nudge is recorded before the next goes out; by default that commit does
 # not wait for the disk (roadmaps/nudges/delivery.py says what that risks and saves).
 NUDGE_SYNC_COMMIT_EACH_SEND = env.bool("NUDGE_SYNC_COMMIT_EACH_SEND", default=False)
+# With Redis, each sent nudge is journaled there before the next goes out and a send
+# job records its chunk in one statement (roadmaps/nudges/journal.py); off (and
+# without Redis), each is recorded in the database on its own.
+NUDGE_SENT_JOURNAL = env.bool("NUDGE_SENT_JOURNAL", default=bool(REDIS_URL))
 FEED_REFRESH_MINUTES = env.int("FEED_REFRESH_MINUTES", default=60)

@@ -9,7 +9,11 @@ How "never twice" holds (the database decides, not timing):
   conflicts), moves ``next_nudge_at`` on and queues send jobs after commit.
 - ``delivery`` claims each row with a compare-and-set (pending -> sending) and
   sends only if that changed exactly one row; mail errors known to happen
-  before the server accepted the message are retried with backoff.
+  before the server accepted the message are retried with backoff. Each
+  accepted mail is written down before the next goes out (``journal``: an
+  entry in Redis, the chunk then recorded in one statement; without Redis a
+  row update per mail), so a run taking over a dead run's rows mails none of
+  those already sent.
 - ``content`` builds the mail from the window stored on the row, so a retry
   sends the same mail; ``unsubscribe`` signs the one-click link.
 """

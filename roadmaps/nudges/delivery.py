@@ -18,35 +18,59 @@ that many:
    half of it (a mail server answering at its timeouts) sends nothing more and
    hands the rest back for a retry: no mail starts after another run could
    have taken its row over.
-3. Send; after the server's "250 accepted" for a mail, record that one row
-   as sent: one single-row UPDATE by primary key, committed on its own before
-   the next mail is handed to the server (``record_sent``).
-4. Rows not mailed (skipped) are recorded together in one statement at the end.
+3. Send; after the server's "250 accepted" for a mail, and before the next
+   mail is handed to the server, write down that it was sent: with the sent
+   journal (``journal``: Redis, the default whenever Redis is configured) one
+   ``SET`` of an entry for that row, with a TTL past the grace period and
+   twice the lease; without it, one single-row UPDATE committed on its own
+   (``record_sent``).
+4. At the end of the chunk, and on every early exit (a retry, a slow server,
+   an exception: ``finally``), record the journaled rows as sent in ONE
+   statement (``record_sent_rows``: an UPDATE joined to two arrays); their
+   entries are then dropped. Rows not mailed (skipped) are recorded together
+   in one statement too. A chunk is thus four statements whatever its size.
 
-Why step 3 is one statement per mail and not one per chunk: a worker can die
-(SIGKILL, OOM, a deploy) at any instant. Whatever it sent but had not recorded
-is still "sending", and once the lease is over it is taken as not sent and
-mailed again (see ``claim``). Recording per chunk would leave up to a whole
-chunk (25 mails) in that state; recording each mail before the next one is
+Why a mail is written down before the next goes out: a worker can die
+(SIGKILL, OOM, a deploy) at any instant. Whatever it sent but had not written
+down is still "sending", and once the lease is over it is taken as not sent
+and mailed again (see ``claim``). Writing each mail down before the next is
 handed to the server leaves at most ONE mail whose fate is unknown - the same
 window as sending one row per job, and the least any sender that talks SMTP
 can have (the server's acceptance and our write can never be one atomic step).
-No store other than the row can close it either: an idempotency key or
-outbox entry that the mail server does not check only moves the same write.
 
-What makes that write cheap: it is committed with ``synchronous_commit = off``
-(PostgreSQL, for that statement only). The commit is visible to every other
-session at once and survives the death of the worker or of its connection -
-the failure the lease rule is about - but does not wait for the WAL to reach
-disk: about 0.07 ms instead of an fsync (0.9 ms here, more than building the
-mail). The price is paid only if the PostgreSQL server itself crashes: the
-records of the last moments (``wal_writer_delay`` x 3, 0.6 s by default, and
-never more than the chunk being sent: the next chunk's claim is a synchronous
-commit, which flushes all earlier WAL) can be lost, and those mails are sent
-again after the lease, with the same Message-ID. Set
-``NUDGE_SYNC_COMMIT_EACH_SEND=true`` to pay the fsync per mail instead.
+How the journal closes the rest: a run that claims a row that had been
+claimed before (``attempts`` above 1 after its claim: a dead run's row taken
+over after its lease, or a retry) reads the journal for those rows first, in
+one ``MGET`` (a chunk no one claimed before pays nothing): a journaled row is
+recorded as sent with the time its mail was accepted, and not mailed again.
+The recovery sweep (``dispatch.requeue_stalled_deliveries``) does the same
+before it queues rows again. If the journal cannot be read then, the claimed
+rows are handed back for a retry rather than guessed about.
+
+What the journal costs in guarantees, honestly: it lives as long as Redis
+keeps it. If Redis loses it (a restart without persistence, a flush of the
+cache database, an eviction under a ``maxmemory`` policy) AND a worker died in the middle of a chunk before recording
+it, up to that chunk's mails (``SEND_CHUNK``) can be sent again after the
+lease, with the same Message-ID; likewise a row taken over after the entry's
+TTL (workers down for more than a day) is skipped as too late though its
+mail went out. A journal write that fails (Redis down) is not a loss: that
+mail and the rest of the chunk are recorded one by one in the database
+instead. Set ``NUDGE_SENT_JOURNAL=false`` to always record that way.
+
+What makes the per-mail database write cheap when it is used: it is committed
+with ``synchronous_commit = off`` (PostgreSQL, for that statement only). The
+commit is visible to every other session at once and survives the death of the
+worker or of its connection - the failure the lease rule is about - but does
+not wait for the WAL to reach disk: about 0.07 ms instead of an fsync. The
+price is paid only if the PostgreSQL server itself crashes: the records of the
+last moments (``wal_writer_delay`` x 3, 0.6 s by default, and never more than
+the chunk being sent: the next chunk's claim is a synchronous commit, which
+flushes all earlier WAL) can be lost, and those mails are sent again after the
+lease, with the same Message-ID. Set ``NUDGE_SYNC_COMMIT_EACH_SEND=true`` to pay
+the fsync per mail instead. The chunk's one statement with the journal is an
+ordinary (synchronous) commit.
 A mail that failed for a reason that leaves it unknown whether it left (the
-line dropped inside DATA) is recorded the same way, at once.
+line dropped inside DATA) is recorded at once, as failed.
 """
 
 from __future__ import annotations
@@ -58,16 +82,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection as db_connection
+from django.db import transaction
 from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from roadmaps.models import NudgeDelivery, Roadmap, Task
 from roadmaps.nudges import schedule
 from roadmaps.nudges.content import nudge_message
+from roadmaps.nudges.journal import JOURNAL_ERRORS, SentJournal, sent_journal
 
 logger = logging.getLogger(__name__)
 Status = NudgeDelivery.Status
@@ -90,17 +117,62 @@ class BatchResult:
     skipped: int = 0
     failed: int = 0
     not_claimed: int = 0
+    # Taken over from a run that died after sending them (the sent journal): recorded, not mailed.
+    found_sent: int = 0
     # Ids to try again later, in order (the one that failed and those after it).
     retry_ids: list[int] = field(default_factory=list)
     retry_error: str = ""
 
 
+# The columns a nudge reads (``content``, ``reason_not_to_send``): the rest of
+# these wide rows (catalog texts, JSON, calendar identities) would be loaded
+# and decoded for nothing, thousands of times a run.
+DELIVERY_FIELDS = (
+    "user_id",
+    "roadmap_id",
+    "week_start",
+    "scheduled_for",
+    "local_date",
+    "status",
+    "attempts",
+    "user__email",
+    "user__name",
+    "user__is_active",
+    "user__profile__timezone",
+    "user__profile__language",
+    "user__profile__nudges_enabled",
+    "roadmap__user_id",
+    "roadmap__role_id",
+    "roadmap__track_id",
+    "roadmap__start_date",
+    "roadmap__end_date",
+    "roadmap__weekly_hours",
+    "roadmap__study_days",
+    "roadmap__status",
+    "roadmap__role__name",
+    "roadmap__track__name",
+)
+TASK_FIELDS = (
+    "roadmap_id",
+    "roadmap_milestone_id",
+    "sequence",
+    "title",
+    "milestone_title",
+    "estimated_minutes",
+    "start_date",
+    "due_date",
+    "status",
+    "completed_at",
+)
+
+
 def deliveries_for_sending(delivery_ids: Sequence[int]) -> QuerySet[NudgeDelivery]:
-    """Everything the mails of a batch need, in two queries whatever its size."""
-    tasks = Prefetch("roadmap__tasks", queryset=Task.objects.order_by("sequence"))
+    """Everything the mails of a batch need, in two queries whatever its size, and no more columns."""
+    tasks = Prefetch("roadmap__tasks", queryset=Task.objects.only(*TASK_FIELDS).order_by("sequence"))
     return (
         NudgeDelivery.objects.filter(pk__in=delivery_ids)
         .select_related("user__profile", "roadmap__role", "roadmap__track")
+        .only(*DELIVERY_FIELDS)
         .prefetch_related(tasks)
     )
 
@@ -113,7 +185,8 @@ def send_nudge_batch(
     Stops at the first transient mail error: the rest goes back in
     ``retry_ids`` (a server that refused one message now will most likely
     refuse the next), for the caller to try again after a pause; the rows
-    claimed but not tried are handed back as if never claimed.
+    claimed but not tried are handed back as if never claimed. Whatever way
+    it ends, the mails sent so far are recorded before it returns.
     """
     result = BatchResult()
     loaded = {delivery.pk: delivery for delivery in deliveries_for_sending(delivery_ids)}
@@ -121,6 +194,7 @@ def send_nudge_batch(
     if not waiting:
         result.not_claimed = len(delivery_ids)  # a job run again: no need to call the mail server
         return result
+    record = SentRecord(sent_journal())
     connection = connection or get_connection()
     try:
         connection.open()  # before any claim: a server that is down costs nothing
@@ -131,12 +205,26 @@ def send_nudge_batch(
     try:
         claimed_at = clock()
         claimed = claim_chunk(waiting, now=claimed_at)
+        for delivery_id, attempts in claimed.items():
+            loaded[delivery_id].attempts = attempts
+        try:
+            found_sent = record.found_in_journal([loaded[pk] for pk, attempts in claimed.items() if attempts > 1])
+        except JOURNAL_ERRORS as error:
+            # Whether a dead run sent these is unknown for now: try again later rather than guess.
+            unclaim(list(claimed))
+            result.retry_ids, result.retry_error = list(delivery_ids), describe(error)
+            return result
+        for delivery_id in found_sent:
+            # A run that died had sent it: recorded with the chunk, never mailed nor handed back.
+            del claimed[delivery_id]
+        result.found_sent = len(found_sent)
         for index, delivery_id in enumerate(delivery_ids):
+            if delivery_id in found_sent:
+                continue
             if delivery_id not in claimed:
                 result.not_claimed += 1  # claimed elsewhere, finished, or the row is gone
                 continue
             delivery = loaded[delivery_id]
-            delivery.attempts = claimed[delivery_id]
             now = clock()
             if now - claimed_at > schedule.send_lease() / 2:
                 # A very slow mail server: stop before the lease on the rest could run out
@@ -144,7 +232,7 @@ def send_nudge_batch(
                 result.retry_ids, result.retry_error = list(delivery_ids[index:]), SLOW_SERVER
                 unclaim([pk for pk in delivery_ids[index:] if pk in claimed])
                 break
-            outcome = send_one(delivery, now=now, connection=connection, skipped=skipped)
+            outcome = send_one(delivery, now=now, connection=connection, skipped=skipped, record=record)
             if outcome is Outcome.RETRY:
                 result.retry_ids = list(delivery_ids[index:])
                 result.retry_error = delivery.last_error
@@ -153,8 +241,57 @@ def send_nudge_batch(
             _count(result, outcome)
     finally:
         connection.close()
+        record.save()
     record_skipped(skipped)
     return result
+
+
+class SentRecord:
+    """The mails of a chunk the server accepted, and how each is recorded before the next goes out.
+
+    With the sent journal: an entry in Redis per mail, then one statement for
+    the chunk (``save``). Without it, or once Redis failed a write: one
+    statement per mail (``record_sent``). Rows a dead run journaled as sent
+    join the chunk's statement too.
+    """
+
+    def __init__(self, journal: SentJournal | None):
+        self.journal = journal
+        self.writing = journal is not None
+        self.journaled: dict[int, datetime] = {}
+        self.deliveries: list[NudgeDelivery] = []
+
+    def found_in_journal(self, taken_over: Sequence[NudgeDelivery]) -> set[int]:
+        """The rows among those taken over from a dead run that it had sent (one MGET, only if any)."""
+        if self.journal is None or not taken_over:
+            return set()
+        found = self.journal.read(taken_over)
+        self.journaled.update(found)
+        self.deliveries.extend(delivery for delivery in taken_over if delivery.pk in found)
+        return set(found)
+
+    def mail_accepted(self, delivery: NudgeDelivery, *, sent_at: datetime) -> None:
+        if self.writing:
+            try:
+                self.journal.write(delivery, sent_at=sent_at)
+            except JOURNAL_ERRORS:
+                logger.warning("nudge sent journal unavailable: each mail is recorded on its own", exc_info=True)
+                self.writing = False
+            else:
+                self.journaled[delivery.pk] = sent_at
+                self.deliveries.append(delivery)
+                return
+        record_sent(delivery.pk, sent_at=sent_at)
+
+    def save(self) -> None:
+        """Record the journaled rows in one statement; their entries go once that has committed."""
+        if self.journal is not None:
+            self.journal.close()
+        if not self.journaled:
+            return
+        record_sent_rows(self.journaled)
+        deliveries, self.journaled, self.deliveries = self.deliveries, {}, []
+        transaction.on_commit(partial(self.journal.forget, deliveries))
 
 
 def _count(result: BatchResult, outcome: Outcome) -> None:
@@ -166,8 +303,11 @@ def _count(result: BatchResult, outcome: Outcome) -> None:
         result.failed += 1
 
 
-def send_one(delivery: NudgeDelivery, *, now: datetime, connection, skipped: dict[int, str]) -> Outcome:
-    """Send one claimed row and record it as sent before returning. A skip only joins ``skipped``."""
+def send_one(
+    delivery: NudgeDelivery, *, now: datetime, connection, skipped: dict[int, str], record: SentRecord
+) -> Outcome:
+    """Send one claimed row; once the server took it, ``record`` has it before this returns.
+    A skip only joins ``skipped``."""
     reason = reason_not_to_send(delivery, now)
     if reason:
         skipped[delivery.pk] = reason
@@ -180,7 +320,7 @@ def send_one(delivery: NudgeDelivery, *, now: datetime, connection, skipped: dic
         message.send()
     except Exception as error:
         return _settle_failure(delivery, error)
-    record_sent(delivery.pk, sent_at=now)
+    record.mail_accepted(delivery, sent_at=now)
     return Outcome.SENT
 
 
@@ -210,8 +350,10 @@ def claim(delivery_id: int, *, now: datetime) -> bool:
     and transferring take far longer than the single UPDATE that follows it),
     so losing the nudge is the likelier harm; the rare second copy carries the
     same Message-ID, which mail clients use to spot duplicates. Because every
-    sent mail is recorded before the next is handed to the server, at most one
-    mail of a dead run's chunk can be such a second copy.
+    sent mail is journaled (or recorded) before the next is handed to the
+    server, and the sender reads the journal before mailing a row taken over,
+    at most one mail of a dead run's chunk can be such a second copy (while
+    Redis keeps the journal: see the module docstring).
     """
     updated = NudgeDelivery.objects.filter(claimable(now), pk=delivery_id).update(
         status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
@@ -278,6 +420,42 @@ def record_sent(delivery_id: int, *, sent_at: datetime) -> None:
     commit = "on" if settings.NUDGE_SYNC_COMMIT_EACH_SEND else "off"
     with db_connection.cursor() as cursor:
         cursor.execute(RECORD_SENT_SQL, [commit, Status.SENT.value, sent_at, delivery_id, Status.SENDING.value])
+
+
+def record_sent_rows(sent: dict[int, datetime]) -> None:
+    """Record the chunk's accepted mails ({id: sent_at}) as sent: one statement.
+
+    PostgreSQL: an UPDATE joined to the two arrays; elsewhere one UPDATE with a CASE.
+    """
+    if not sent:
+        return
+    if db_connection.vendor != "postgresql":
+        sent_at = Case(*(When(pk=pk, then=Value(moment)) for pk, moment in sent.items()))
+        NudgeDelivery.objects.filter(pk__in=sent, status=Status.SENDING).update(status=Status.SENT, sent_at=sent_at)
+        return
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {TABLE} SET status = %s, sent_at = sent.sent_at
+                FROM unnest(%s::bigint[], %s::timestamptz[]) AS sent(id, sent_at)
+                WHERE {TABLE}.id = sent.id AND {TABLE}.status = %s""",
+            [Status.SENT.value, list(sent), list(sent.values()), Status.SENDING.value],
+        )
+
+
+def settle_journaled(stalled: Sequence[NudgeDelivery]) -> set[int]:
+    """Of rows stuck in "sending" past their lease, record those the journal has as sent;
+    their ids. For the recovery sweep: it queues the others again. Without a readable
+    journal nothing is settled here; the sender checks again when it claims them."""
+    journal = sent_journal()
+    if journal is None or not stalled:
+        return set()
+    try:
+        found = journal.read(stalled)
+    except JOURNAL_ERRORS:
+        logger.warning("nudge sent journal unreadable: stalled deliveries left to their sender", exc_info=True)
+        return set()
+    record_sent_rows(found)
+    return set(found)
 
 
 def record_skipped(reasons: dict[int, str]) -> None:

@@ -30,6 +30,7 @@ from accounts.verification import verified_address
 from roadmaps import jobs
 from roadmaps.models import NudgeDelivery, Roadmap
 from roadmaps.nudges import schedule
+from roadmaps.nudges.delivery import settle_journaled
 
 logger = logging.getLogger(__name__)
 
@@ -208,8 +209,10 @@ def requeue_stalled_deliveries(*, now: datetime, enqueue: Enqueue | None = None,
     (the broker was down when their job was queued, or ran in-process without
     retries), or stuck in "sending" past the lease (the worker died mid-send).
 
-    An expired "sending" row is taken as not sent, and goes back to pending:
-    see ``delivery.claim`` for why a resend beats a loss there.
+    An expired "sending" row whose mail the sent journal has is recorded as
+    sent; any other is taken as not sent, and goes back to pending: see
+    ``delivery.claim`` for why a resend beats a loss there. Returns how many
+    rows were queued again.
     """
     enqueue = enqueue or queue_send_jobs
     Status = NudgeDelivery.Status
@@ -219,7 +222,14 @@ def requeue_stalled_deliveries(*, now: datetime, enqueue: Enqueue | None = None,
         | Q(status=Status.PENDING, claimed_at__lt=stale)
         | Q(status=Status.SENDING, claimed_at__lt=now - schedule.send_lease())
     )
-    ids = list(NudgeDelivery.objects.filter(stalled).order_by("pk").values_list("pk", flat=True)[:limit])
+    rows = list(
+        NudgeDelivery.objects.filter(stalled).order_by("pk").only("pk", "status", "user_id", "week_start")[:limit]
+    )
+    # A dead run may have sent some of its rows and journaled them: those are recorded, not queued.
+    found_sent = settle_journaled([row for row in rows if row.status == Status.SENDING])
+    if found_sent:
+        logger.warning("recorded %d stalled nudge deliveries as sent: their mails had gone out", len(found_sent))
+    ids = [row.pk for row in rows if row.pk not in found_sent]
     if not ids:
         return 0
     with transaction.atomic():

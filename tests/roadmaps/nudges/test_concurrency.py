@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from accounts.models import Profile
 from roadmaps.models import NudgeDelivery
 from roadmaps.nudges import dispatch_due_nudges, send_nudge_batch
+from roadmaps.nudges.journal import sent_journal
 from tests.roadmaps.nudges.data import mail_counts, nudge_learner, utc
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,18 +139,33 @@ def test_a_batch_sent_outside_a_transaction_records_every_mail_as_sent_at_its_ti
 
 
 class WitnessBackend(BaseEmailBackend):
-    """Before taking each message, asks another connection how many nudges are recorded as sent."""
+    """Before taking each message, asks another connection how many nudges are recorded as sent,
+    and the sent journal how many it has."""
 
-    seen: list[int] = []
+    seen: list[tuple[int, int]] = []
 
     def send_messages(self, messages) -> int:
         for _ in messages:
-            self.seen.append(run_together(lambda: NudgeDelivery.objects.filter(status="sent").count())[0])
+            recorded = run_together(lambda: NudgeDelivery.objects.filter(status="sent").count())[0]
+            journal = sent_journal()
+            journaled = len(journal.read(NudgeDelivery.objects.all())) if journal else 0
+            self.seen.append((recorded, journaled))
         return len(messages)
 
 
-def test_each_mail_is_recorded_as_sent_for_everyone_before_the_next_one_goes_out(time_machine, settings):
+@pytest.mark.parametrize(
+    ("journal", "seen"),
+    [
+        # Each mail is in the journal before the next goes out; the chunk is recorded at its end.
+        (True, [(0, 0), (0, 1), (0, 2), (0, 3)]),
+        # No journal: each mail is recorded in the database before the next goes out.
+        (False, [(0, 0), (1, 0), (2, 0), (3, 0)]),
+    ],
+    ids=["journal", "no journal"],
+)
+def test_each_mail_is_recorded_as_sent_for_everyone_before_the_next_one_goes_out(journal, seen, time_machine, settings):
     # What keeps a worker killed mid-chunk to at most one mail of unknown fate.
+    settings.NUDGE_SENT_JOURNAL = journal
     settings.EMAIL_BACKEND = f"{__name__}.WitnessBackend"
     WitnessBackend.seen = []
     time_machine.move_to(SIGN_UP, tick=False)
@@ -160,5 +176,5 @@ def test_each_mail_is_recorded_as_sent_for_everyone_before_the_next_one_goes_out
 
     assert send_nudge_batch(queued, clock=lambda: SLOT).sent == 4
 
-    assert WitnessBackend.seen == [0, 1, 2, 3]
+    assert WitnessBackend.seen == seen
     assert NudgeDelivery.objects.filter(status="sent").count() == 4

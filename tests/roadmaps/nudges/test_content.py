@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from roadmaps.models import Roadmap
-from roadmaps.nudges import user_id_from_token
+from roadmaps.nudges import dispatch_due_nudges, nudge_message, user_id_from_token
+from roadmaps.nudges.delivery import deliveries_for_sending, reason_not_to_send
 from tests.roadmaps.nudges import data as nudges_data
 from tests.roadmaps.nudges.data import add_task, mails_to, nudge_learner, roadmap_for, utc
 
@@ -216,3 +217,28 @@ def test_finished_in_the_last_7_days_runs_from_the_same_weekday_a_week_ago_to_th
     ) in message.body
     assert "Finished the day before the window" not in message.body
     assert "Finished on the slot's own day" not in message.body
+
+
+def test_every_kind_of_nudge_is_built_from_the_columns_loaded_for_it(
+    django_assert_num_queries, django_capture_on_commit_callbacks, time_machine
+):
+    # The sender loads only the columns a nudge reads: one more read would be a query per mail.
+    learner_with_plan(done="A")  # behind, with overdue tasks
+    learner_with_plan(done="ABCD")  # ahead, finished some last week
+    finished, roadmap = learner_with_plan(done="ABCDEF", status=Roadmap.Status.COMPLETED)
+    Roadmap.objects.filter(pk=roadmap.pk).update(updated_at=utc(2026, 11, 15, 18))
+    nudge_learner(now=SIGN_UP, name="Amélie", profile__language="fr")
+    queued: list[int] = []
+    time_machine.move_to(SLOT, tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_due_nudges(now=SLOT, enqueue=queued.extend)
+    deliveries = list(deliveries_for_sending(queued))
+
+    with django_assert_num_queries(0):
+        messages = [nudge_message(d, d.roadmap.tasks.all()) for d in deliveries if not reason_not_to_send(d, SLOT)]
+        subjects = sorted(message.subject for message in messages)
+
+    assert len(subjects) == 4
+    assert any("behind plan" in subject for subject in subjects)
+    assert any("you finished" in subject for subject in subjects)
+    assert any("Semaine" in subject for subject in subjects)

@@ -96,7 +96,10 @@ def test_a_sent_delivery_is_never_claimed_again_however_late(dispatched):
 
 
 @pytest.mark.parametrize("mails", [1, 5])
-def test_a_send_batch_claims_in_one_query_and_records_each_mail_in_one(mails, dispatched, django_assert_num_queries):
+def test_a_send_batch_claims_in_one_query_and_records_each_mail_in_one(
+    mails, dispatched, django_assert_num_queries, settings
+):
+    settings.NUDGE_SENT_JOURNAL = False  # without Redis (test_journal.py: with it)
     for _ in range(mails):
         nudge_learner(now=SIGN_UP)
     ids = dispatched()

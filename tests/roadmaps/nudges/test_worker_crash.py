@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from roadmaps.models import NudgeDelivery
 from roadmaps.nudges import dispatch_due_nudges, requeue_stalled_deliveries
+from roadmaps.nudges.journal import sent_journal
 from roadmaps.nudges.schedule import send_lease
 from tests.roadmaps.nudges.data import learner_due_this_hour, wait_for_delivery
 from tests.servers import CeleryWorker, SmtpServer
@@ -90,16 +91,27 @@ def wait_for_statuses(learners, wanted: list[str], timeout: float = 30.0) -> lis
     raise AssertionError(f"statuses {[d.status for d in deliveries]}, expected {wanted}")
 
 
+def journaled(deliveries: list[NudgeDelivery]) -> set[int]:
+    """The ids among ``deliveries`` that the sent journal has, waiting up to 30 s for one."""
+    journal = sent_journal()
+    deadline = time.monotonic() + 30
+    while not (found := journal.read(deliveries)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return set(found)
+
+
 def test_a_worker_killed_in_the_middle_of_a_chunk_sends_none_of_its_mails_twice(worker, mail_server):
     inbox = mail_server.inbox
     learners = [learner_due_this_hour() for _ in range(3)]
     inbox.hold_after_messages = 1  # the first mail of the chunk is accepted, the second hangs
 
     assert dispatch_due_nudges(now=timezone.now()).queued == 3
-    inbox.wait_for(1)
+    (accepted,) = inbox.wait_for(1)
     Status = NudgeDelivery.Status
-    # The whole chunk was claimed at once, and the accepted mail was recorded before the next went out.
-    deliveries = wait_for_statuses(learners, [Status.SENT, Status.SENDING, Status.SENDING])
+    # The whole chunk was claimed at once, and the accepted mail was journaled before the next went
+    # out; the chunk is recorded in the database at its end, which this worker never reaches.
+    deliveries = wait_for_statuses(learners, [Status.SENDING] * 3)
+    assert journaled(deliveries) == {d.pk for d in deliveries if d.user.email == accepted["To"]}
     worker.kill()
     inbox.hold_after_messages = None
 
@@ -110,7 +122,7 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_sends_none_of_its_mails_twice(
     assert len(inbox.messages) == 1  # the redelivered job leaves the dead worker's claims alone
 
     lease_over = max(d.claimed_at for d in deliveries) + send_lease() + timedelta(seconds=1)
-    assert requeue_stalled_deliveries(now=lease_over) == 2  # the two not recorded as sent
+    assert requeue_stalled_deliveries(now=lease_over) == 2  # the two not journaled as sent
     final = wait_for_statuses(learners, [Status.SENT] * 3)
     time.sleep(1.5)  # a duplicate would arrive right behind the others
     assert sorted(message["To"] for message in inbox.messages) == sorted(learner.email for learner in learners)
