@@ -174,3 +174,25 @@ def dispatched(django_capture_on_commit_callbacks, time_machine):
         return sorted(queued)
 
     return dispatch
+
+
+# The week most nudge tests live in: a learner signs up on Thursday 5 November 2026 and is
+# due at the default slot, Monday 9 November 08:00 UTC (what ``dispatched`` dispatches at).
+SIGN_UP = utc(2026, 11, 5, 12)
+SLOT = utc(2026, 11, 9, 8)
+
+
+@pytest.fixture
+def queued(dispatched):
+    """``count`` learners who signed up at SIGN_UP, dispatched at SLOT: their delivery ids, pending."""
+
+    def queue(count: int) -> list[int]:
+        for _ in range(count):
+            nudge_learner(now=SIGN_UP)
+        return dispatched()
+
+    return queue
+
+
+def row(delivery_id: int) -> NudgeDelivery:
+    return NudgeDelivery.objects.get(pk=delivery_id)

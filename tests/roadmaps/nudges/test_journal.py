@@ -24,14 +24,13 @@ from roadmaps.nudges import requeue_stalled_deliveries, send_nudge_batch
 from roadmaps.nudges.delivery import claim_chunk
 from roadmaps.nudges.journal import SentJournal, journal_ttl, sent_journal
 from tests.roadmaps.nudges import data as nudges_data
-from tests.roadmaps.nudges.data import mail_counts, mails_to, nudge_learner, utc
+from tests.roadmaps.nudges.data import mail_counts, mails_to
 from tests.servers import SmtpServer, free_port
 
 pytestmark = pytest.mark.django_db
-dispatched = nudges_data.dispatched
+dispatched, queued, row = nudges_data.dispatched, nudges_data.queued, nudges_data.row
 
-SIGN_UP = utc(2026, 11, 5, 12)
-SLOT = utc(2026, 11, 9, 8)
+SIGN_UP, SLOT = nudges_data.SIGN_UP, nudges_data.SLOT
 LEASE = timedelta(minutes=15)
 Status = NudgeDelivery.Status
 LOCAL_MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -43,22 +42,6 @@ def signed_up(time_machine, settings):
     settings.NUDGE_SEND_LEASE_MINUTES = 15
     settings.NUDGE_GRACE_HOURS = 24
     time_machine.move_to(SIGN_UP, tick=False)
-
-
-@pytest.fixture
-def queued(dispatched):
-    """``count`` learners due at SLOT, dispatched: their delivery ids, pending."""
-
-    def queue(count: int) -> list[int]:
-        for _ in range(count):
-            nudge_learner(now=SIGN_UP)
-        return dispatched()
-
-    return queue
-
-
-def row(delivery_id: int) -> NudgeDelivery:
-    return NudgeDelivery.objects.get(pk=delivery_id)
 
 
 def journaled(ids: list[int]) -> dict:

@@ -18,15 +18,13 @@ from django.test.utils import CaptureQueriesContext
 from roadmaps.models import NudgeDelivery
 from roadmaps.nudges.delivery import claim_chunk, claim_each, finish, record_sent, record_skipped, unclaim
 from tests.roadmaps.nudges import data as nudges_data
-from tests.roadmaps.nudges.data import nudge_learner, utc
 
 pytestmark = pytest.mark.django_db
 
-SIGN_UP = utc(2026, 11, 5, 12)
-SLOT = utc(2026, 11, 9, 8)
+SIGN_UP, SLOT = nudges_data.SIGN_UP, nudges_data.SLOT
 LEASE = timedelta(minutes=15)
 Status = NudgeDelivery.Status
-dispatched = nudges_data.dispatched
+dispatched, queued, row = nudges_data.dispatched, nudges_data.queued, nudges_data.row
 CLAIMS = pytest.mark.parametrize("claim_rows", [claim_chunk, claim_each], ids=["one statement", "row by row"])
 
 
@@ -34,22 +32,6 @@ CLAIMS = pytest.mark.parametrize("claim_rows", [claim_chunk, claim_each], ids=["
 def signed_up(time_machine, settings):
     settings.NUDGE_SEND_LEASE_MINUTES = 15
     time_machine.move_to(SIGN_UP, tick=False)
-
-
-@pytest.fixture
-def queued(dispatched):
-    """``count`` learners due at SLOT, dispatched: their delivery ids, pending."""
-
-    def queue(count: int) -> list[int]:
-        for _ in range(count):
-            nudge_learner(now=SIGN_UP)
-        return dispatched()
-
-    return queue
-
-
-def row(delivery_id: int) -> NudgeDelivery:
-    return NudgeDelivery.objects.get(pk=delivery_id)
 
 
 def held_by_another_run(delivery_id: int, *, since) -> None:
