@@ -56,6 +56,7 @@ from planner.model import (
     SkippedMilestone,
 )
 from planner.ordering import order_milestones, sorted_phases, validate_track
+from planner.search import least_passing
 from planner.skills import Work, adjust_for_known_skills, part_title, split_minutes
 from planner.windows import scaled_windows, week_end
 
@@ -206,16 +207,8 @@ def _required_weekly_minutes(work: Sequence[Work], frame: _Frame, request: PlanR
         return True
 
     # The learner's own capacity failed, and fitting is monotone, so start above it.
-    low, high = request.weekly_minutes // 60 + 1, MAX_WEEKLY_HOURS
-    if low > high or not fits(high):
-        return None
-    while low < high:
-        middle = (low + high) // 2
-        if fits(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return low * 60
+    hours = least_passing(fits, request.weekly_minutes // 60 + 1, MAX_WEEKLY_HOURS)
+    return None if hours is None else hours * 60
 
 
 def format_hours(minutes: int) -> str:

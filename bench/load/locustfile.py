@@ -148,6 +148,21 @@ class Client(FastHttpUser):
         self.client.get("/ping/", name=FLOOR)
 
 
+def poll_conditionally(client, path: str, etag: str) -> str:
+    """One conditional poll of a feed, counted as a 304 or a changed feed; the ETag to send next."""
+    headers = {"If-None-Match": etag}
+    with client.get(path, name=FEED_CONDITIONAL, headers=headers, catch_response=True) as response:
+        if response.status_code == 304:
+            results.count("feed_not_modified")
+        elif response.status_code == 200 and b"BEGIN:VCALENDAR" in response.content:
+            # The learner ticked something since: the new calendar, and its ETag.
+            results.count("feed_changed")
+            return response.headers.get("ETag")
+        else:
+            response.failure(f"expected 304 or a calendar, got {response.status_code}")
+    return etag
+
+
 class CalendarApp(Client):
     """A calendar app subscribed to one learner's feed."""
 
@@ -175,16 +190,7 @@ class CalendarApp(Client):
         if self.etag is None:
             self.poll_without_etag()
             return
-        headers = {"If-None-Match": self.etag}
-        with self.client.get(self.feed_path, name=FEED_CONDITIONAL, headers=headers, catch_response=True) as response:
-            if response.status_code == 304:
-                results.count("feed_not_modified")
-            elif response.status_code == 200 and b"BEGIN:VCALENDAR" in response.content:
-                # The learner ticked something since: the new calendar, and its ETag.
-                results.count("feed_changed")
-                self.etag = response.headers.get("ETag")
-            else:
-                response.failure(f"expected 304 or a calendar, got {response.status_code}")
+        self.etag = poll_conditionally(self.client, self.feed_path, self.etag)
 
 
 class Learner(Client):
@@ -313,15 +319,7 @@ class SatFeedConditional(Saturating):
 
     @task
     def poll(self) -> None:
-        headers = {"If-None-Match": self.etag}
-        with self.client.get(self.path, name=FEED_CONDITIONAL, headers=headers, catch_response=True) as response:
-            if response.status_code == 304:
-                results.count("feed_not_modified")
-            elif response.status_code == 200 and b"BEGIN:VCALENDAR" in response.content:
-                results.count("feed_changed")
-                self.etag = response.headers.get("ETag")
-            else:
-                response.failure(f"expected 304 or a calendar, got {response.status_code}")
+        self.etag = poll_conditionally(self.client, self.path, self.etag)
 
 
 class SatDashboard(Saturating):

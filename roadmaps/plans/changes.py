@@ -14,6 +14,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from planner.search import least_passing
 from roadmaps.models import Roadmap
 from roadmaps.plans import selectors, services
 
@@ -84,13 +85,4 @@ def fitting_weekly_hours(
             return False
         return end_by is None or result.end_date <= end_by
 
-    low, high = 1, services.MAX_WEEKLY_HOURS_FIX
-    if not fits(high):
-        return None
-    while low < high:
-        middle = (low + high) // 2
-        if fits(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return low
+    return least_passing(fits, 1, services.MAX_WEEKLY_HOURS_FIX)

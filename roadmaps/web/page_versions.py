@@ -21,6 +21,7 @@ made through another.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -131,5 +132,11 @@ class PageVersionMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             _move(learner_key(user.pk))
-        if request.path.startswith(reverse("admin:index")):
+        if request.path.startswith(admin_prefix()):
             _move(EVERYONE_KEY)
+
+
+@functools.cache
+def admin_prefix() -> str:
+    """Where the admin is mounted (looked up once a process, not on every write)."""
+    return reverse("admin:index")

@@ -8,13 +8,14 @@ import pytest
 from django.core.management import call_command
 
 from roadmaps.models import NudgeDelivery
+from tests.roadmaps.nudges import data as nudges_data
 from tests.roadmaps.nudges.data import mail_counts, nudge_learner, utc
 
 # Real commits, as when cron runs the command: sends are queued once a batch has committed.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SIGN_UP = utc(2026, 11, 5, 12)
-SLOT = utc(2026, 11, 9, 8)
+SIGN_UP = nudges_data.SIGN_UP
+SLOT = nudges_data.SLOT
 
 
 def send_nudges() -> str:

@@ -18,12 +18,13 @@ from accounts.models import Profile
 from roadmaps.models import NudgeDelivery
 from roadmaps.nudges import dispatch_due_nudges, send_nudge_batch
 from roadmaps.nudges.journal import sent_journal
-from tests.roadmaps.nudges.data import mail_counts, nudge_learner, utc
+from tests.roadmaps.nudges import data as nudges_data
+from tests.roadmaps.nudges.data import mail_counts, nudge_learner
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SIGN_UP = utc(2026, 11, 5, 12)
-SLOT = utc(2026, 11, 9, 8)
+SIGN_UP = nudges_data.SIGN_UP
+SLOT = nudges_data.SLOT
 
 
 @pytest.fixture(autouse=True)

@@ -7,13 +7,14 @@ import pytest
 from django.utils import translation
 
 from roadmaps.nudges import send_nudge_batch
-from tests.roadmaps.nudges.data import nudge_learner, utc
+from tests.roadmaps.nudges import data as nudges_data
+from tests.roadmaps.nudges.data import nudge_learner
 
 pytestmark = pytest.mark.django_db
 
-SIGN_UP = utc(2026, 11, 5, 12)
+SIGN_UP = nudges_data.SIGN_UP
 # Monday 9 November 2026, week 2 of roadmaps that start on Monday 2 November.
-SLOT = utc(2026, 11, 9, 8)
+SLOT = nudges_data.SLOT
 
 
 @pytest.fixture

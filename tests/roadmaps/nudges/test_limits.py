@@ -17,13 +17,14 @@ from aiosmtpd.controller import Controller
 from roadmaps.models import NudgeDelivery
 from roadmaps.nudges import dispatch_due_nudges, requeue_stalled_deliveries, send_nudge_batch
 from roadmaps.nudges.schedule import MAX_SEND_ATTEMPTS
-from tests.roadmaps.nudges.data import deliveries_of, nudge_learner, utc
+from tests.roadmaps.nudges import data as nudges_data
+from tests.roadmaps.nudges.data import deliveries_of, nudge_learner
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
-SIGN_UP = utc(2026, 11, 5, 12)
-SLOT = utc(2026, 11, 9, 8)  # the slot of a UTC learner with the default Monday 08:00
+SIGN_UP = nudges_data.SIGN_UP
+SLOT = nudges_data.SLOT  # the slot of a UTC learner with the default Monday 08:00
 # With the default retry base of 60 s the longest retry countdown is 32 min, so a
 # pending row counts as stalled after twice that; a "sending" row after the lease.
 STALL = timedelta(minutes=64)
@@ -62,8 +63,7 @@ def sweep(now, django_capture_on_commit_callbacks) -> tuple[int, list[list[int]]
     return count, queued
 
 
-def row(delivery_id: int) -> NudgeDelivery:
-    return NudgeDelivery.objects.get(pk=delivery_id)
+row = nudges_data.row
 
 
 # --- The recovery sweep: which rows count as stalled ---------------------------------------

@@ -26,8 +26,8 @@ from tests.servers import free_port
 pytestmark = pytest.mark.django_db
 eager_celery, run_dispatch, dispatched = nudges_data.eager_celery, nudges_data.run_dispatch, nudges_data.dispatched
 
-SIGN_UP = utc(2026, 11, 5, 12)
-SLOT = utc(2026, 11, 9, 8)
+SIGN_UP = nudges_data.SIGN_UP
+SLOT = nudges_data.SLOT
 Status = NudgeDelivery.Status
 
 
@@ -36,8 +36,7 @@ def signed_up(time_machine):
     time_machine.move_to(SIGN_UP, tick=False)
 
 
-def row(delivery_id: int) -> NudgeDelivery:
-    return NudgeDelivery.objects.get(pk=delivery_id)
+row = nudges_data.row
 
 
 class Recorder:

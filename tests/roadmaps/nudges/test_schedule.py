@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 eager_celery, run_dispatch = nudges_data.eager_celery, nudges_data.run_dispatch
 
 # Thursday 5 November 2026, when the learners choose their settings.
-SIGN_UP = utc(2026, 11, 5, 12)
+SIGN_UP = nudges_data.SIGN_UP
 
 # Monday 9 November 2026, 08:00 on each learner's wall clock, as UTC worked out by hand.
 MONDAY_8_AM = {

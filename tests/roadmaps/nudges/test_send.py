@@ -20,14 +20,14 @@ from roadmaps.nudges.delivery import claim, give_up, is_retryable, release
 from roadmaps.nudges.schedule import MAX_SEND_ATTEMPTS
 from roadmaps.nudges.tasks import send_nudges
 from tests.roadmaps.nudges import data as nudges_data
-from tests.roadmaps.nudges.data import deliveries_of, mail_counts, mails_to, nudge_learner, utc
+from tests.roadmaps.nudges.data import deliveries_of, mail_counts, mails_to, nudge_learner
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 eager_celery, dispatched = nudges_data.eager_celery, nudges_data.dispatched
 
-SIGN_UP = utc(2026, 11, 5, 12)
-SLOT = utc(2026, 11, 9, 8)
+SIGN_UP = nudges_data.SIGN_UP
+SLOT = nudges_data.SLOT
 Status = NudgeDelivery.Status
 
 

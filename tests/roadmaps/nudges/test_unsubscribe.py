@@ -11,13 +11,13 @@ from django.test import Client
 
 from roadmaps.nudges import unsubscribe_token, unsubscribe_url
 from tests.roadmaps.nudges import data as nudges_data
-from tests.roadmaps.nudges.data import mails_to, nudge_learner, refresh_profile, utc
+from tests.roadmaps.nudges.data import mails_to, nudge_learner, refresh_profile
 
 pytestmark = pytest.mark.django_db
 eager_celery, run_dispatch = nudges_data.eager_celery, nudges_data.run_dispatch
 
-SIGN_UP = utc(2026, 11, 5, 12)
-SLOT = utc(2026, 11, 9, 8)
+SIGN_UP = nudges_data.SIGN_UP
+SLOT = nudges_data.SLOT
 
 
 @pytest.fixture(autouse=True)
