@@ -34,6 +34,7 @@ from redis.exceptions import RedisError
 from accounts import languages
 from accounts.models import DEFAULT_STUDY_TIME
 from accounts.verification import verified_address
+from config import cache_batch
 from roadmaps import jobs
 from roadmaps.calendar import ics
 from roadmaps.calendar import selectors as calendar_selectors
@@ -65,7 +66,7 @@ FEED_BODY_MEMORY = timedelta(days=7)
 FEED_ENTRY_TRUST = timedelta(minutes=10)
 # zlib's level 6: 1 MB of iCalendar to about 80 KB in a few milliseconds, once per version.
 FEED_GZIP_LEVEL = 6
-CACHE_ERRORS = (RedisError, OSError)
+CACHE_ERRORS = cache_batch.CACHE_ERRORS
 NOT_FETCHED = object()
 
 
@@ -444,6 +445,9 @@ def forget_feed_entry(token_digest: str, *, later: bool = True) -> None:
     The body may stay: it is served only beside an entry naming its ETag.
     """
     key = feed_entry_key(token_digest)
+    # In a request, with the request's other invalidations once its transactions are over.
+    if later and cache_batch.delete_later(key, on_failure=warn_entry_kept):
+        return
     cache_delete(key)
     if later and connection.in_atomic_block:
         transaction.on_commit(partial(cache_delete, key), robust=True)
@@ -481,11 +485,15 @@ def cache_delete(key: str) -> None:
     except CACHE_ERRORS:
         failed = True
     if failed:
-        logger.warning(
-            "cache unavailable: calendar feed entry not dropped; should the cache come back with its data, "
-            "it answers for at most %s more",
-            FEED_ENTRY_TRUST,
-        )
+        warn_entry_kept()
+
+
+def warn_entry_kept() -> None:
+    logger.warning(
+        "cache unavailable: calendar feed entry not dropped; should the cache come back with its data, "
+        "it answers for at most %s more",
+        FEED_ENTRY_TRUST,
+    )
 
 
 def roadmap_calendar(*, roadmap: Roadmap, now: datetime, tasks=None) -> bytes:

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from config import cache_batch
 from roadmaps.catalog.services import CATALOG_EPOCH_KEY, catalog_epoch
 
 logger = logging.getLogger(__name__)
@@ -99,13 +100,21 @@ def _move_soon(key: str) -> None:
 
 
 def _move(key: str) -> None:
+    warn = functools.partial(_warn_not_moved, key)
+    # In a request, with the request's other invalidations once its transactions are over.
+    if cache_batch.set_later(key, secrets.token_hex(8), VERSION_TTL_SECONDS, on_failure=warn):
+        return
     # None: django-redis swallowed a failure (IGNORE_EXCEPTIONS); True otherwise.
     if cache.set(key, secrets.token_hex(8), VERSION_TTL_SECONDS) is None:
-        logger.warning(
-            "cache unavailable: pages version %s not moved; should the cache come back with its data, "
-            "pages cached before may be served for at most their TTL",
-            key.split(":")[1],
-        )
+        warn()
+
+
+def _warn_not_moved(key: str) -> None:
+    logger.warning(
+        "cache unavailable: pages version %s not moved; should the cache come back with its data, "
+        "pages cached before may be served for at most their TTL",
+        key.split(":")[1],
+    )
 
 
 class PageVersionMiddleware:
@@ -120,9 +129,13 @@ class PageVersionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if request.method in UNSAFE_METHODS:
-            self.after_write(request)
+        if not pages_are_cached():
+            return self.get_response(request)
+        # The view's invalidations and this move reach Redis in one round trip (config.cache_batch).
+        with cache_batch.batched():
+            response = self.get_response(request)
+            if request.method in UNSAFE_METHODS:
+                self.after_write(request)
         return response
 
     def after_write(self, request: HttpRequest) -> None:

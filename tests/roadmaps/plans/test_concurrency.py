@@ -12,7 +12,7 @@ from roadmaps.plans import services
 from tests.factories import RoadmapFactory, TaskFactory
 from tests.roadmaps.nudges.test_concurrency import run_together
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tick_path")]
 
 NOW = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
 TRIALS = 10

@@ -1,0 +1,75 @@
+"""The PostgreSQL backend's health check: no round trip for a healthy connection, and a
+connection the server closed is found unusable and replaced before the next query."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def admin_session() -> psycopg.Connection:
+    database = settings.DATABASES["default"]
+    admin = f"host={database['HOST']} port={database['PORT'] or 5432} user={database['USER']} dbname=postgres"
+    return psycopg.connect(admin, autocommit=True)
+
+
+def terminate(backend_pid: int) -> None:
+    with admin_session() as session:
+        session.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
+
+
+def last_statement_of(backend_pid: int) -> str:
+    with admin_session() as session:
+        return session.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [backend_pid]).fetchone()[0]
+
+
+def unusable_within(seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not connection.is_usable():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_the_backend_is_this_projects():
+    assert connection.settings_dict["ENGINE"] == "config.postgresql" and connection.vendor == "postgresql"
+
+
+def test_a_healthy_connection_is_found_usable_without_a_statement_sent():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'the last statement before the checks'")
+    pid = connection.connection.info.backend_pid
+
+    assert connection.is_usable() and connection.is_usable()
+
+    # Django's own check would have sent SELECT 1, and the server would show it as the last.
+    assert last_statement_of(pid) == "SELECT 'the last statement before the checks'"
+
+
+def test_a_connection_the_server_closed_is_unusable_and_replaced_before_the_next_query():
+    connection.ensure_connection()
+    old_pid = connection.connection.info.backend_pid
+
+    terminate(old_pid)
+
+    assert unusable_within(5.0)
+    connection.health_check_done = False
+    connection.close_if_health_check_failed()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != old_pid
+
+
+def test_a_connection_left_in_a_broken_state_is_unusable():
+    connection.ensure_connection()
+    connection.connection.close()
+
+    assert not connection.is_usable()
+    connection.connection = None  # Django opens a new one on the next query
