@@ -29,7 +29,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import http_date
 from django.utils.translation import gettext
-from redis.exceptions import RedisError
 
 from accounts import languages
 from accounts.models import DEFAULT_STUDY_TIME
