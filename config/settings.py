@@ -79,13 +79,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The public calendar feed goes to its view from here: the middleware below is for pages and the API.
+    "roadmaps.calendar.middleware.PublicFeedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After the session (a chosen language is kept in a cookie), before CommonMiddleware.
     "accounts.middleware.LocaleMiddleware",
     "roadmaps.web.middleware.NotModifiedWithoutLengthMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # The public calendar feed goes to its view from here: the middleware below is for pages.
-    "roadmaps.calendar.middleware.PublicFeedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After each write by a signed-in user, that learner's cached pages are out of date.

@@ -2,14 +2,19 @@
 
 Calendar apps poll the feed more than anything else is requested, and it uses
 no session, no user, no CSRF token, no messages, no sign-in lock-outs and no
-profile language (``PublicFeedView``). Listed right after CommonMiddleware,
-``PublicFeedMiddleware`` hands a feed request straight to its view, so those
-middlewares (the ones listed after it) never run for it: about a quarter of the
-CPU a ``304`` costs. Everything listed before it still applies (transport
-security, the host check, the locale rule, the ``304`` fix), and the two
-headers of those skipped that every answer carries are set here as they would
-have set them: ``X-Frame-Options`` and the site's Content-Security-Policy
-(built once per process: the feed never has a policy of its own nor a nonce).
+profile language (``PublicFeedView``). Listed right after WhiteNoise,
+``PublicFeedMiddleware`` hands a feed request straight to its view, so the
+middlewares listed after it never run for it: over a third of the CPU a ``304``
+costs. Transport security (SecurityMiddleware, before it) still applies; of the
+skipped ones, what a feed's answer needs is done here as they would do it:
+- the host check (CommonMiddleware): a host not in ALLOWED_HOSTS is a 400;
+- the request's language (LocaleMiddleware: the switch's cookie, then
+  Accept-Language), which the view's error answers (405, 429) are written in;
+  the feed itself is the same in every language (no ``Vary: Accept-Language``);
+- ``Content-Length`` on an answer with a body (CommonMiddleware), none on a
+  ``304`` (RFC 9110 8.6, as NotModifiedWithoutLengthMiddleware does);
+- ``X-Frame-Options`` and the site's Content-Security-Policy (built once per
+  process: the feed never has a policy of its own nor a nonce).
 
 Any other path, or a path that only looks like a feed's, takes the whole chain.
 """
@@ -26,6 +31,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
+from django.utils import translation
 
 FEED_URL_NAME = "calendar-feed"
 # A cheap first look: only these paths are resolved here (config/urls.py: calendar/<token>.ics).
@@ -46,11 +52,20 @@ class PublicFeedMiddleware:
             return self.get_response(request)
         if match.url_name != FEED_URL_NAME:
             return self.get_response(request)
+        request.get_host()  # DisallowedHost (a 400) for a host not served, as CommonMiddleware checks
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
         request.resolver_match = match
         response = match.func(request, *match.args, **match.kwargs)
         if callable(getattr(response, "render", None)):
             response = response.render()  # DRF's error answers (405, 429), as Django's handler does
-        return with_page_headers(response)
+        return with_page_headers(with_length(response))
+
+
+def with_length(response: HttpResponse) -> HttpResponse:
+    if response.status_code != 304 and not response.streaming and "Content-Length" not in response:
+        response["Content-Length"] = str(len(response.content))
+    return response
 
 
 def with_page_headers(response: HttpResponse) -> HttpResponse:

@@ -41,7 +41,7 @@ def test_the_page_middleware_never_runs_for_the_feed(feed):
     page = Client().get("/ping/").wsgi_request
 
     # No user, messages, CSRF token or CSP nonce were prepared for the feed; a page gets them all.
-    skipped = ("user", "_messages", "csp_nonce", "allauth")
+    skipped = ("user", "_messages", "csp_nonce", "allauth", "session")
     assert [name for name in skipped if hasattr(served, name)] == []
     assert [name for name in skipped if hasattr(page, name)] == list(skipped)
     assert served.resolver_match.url_name == "calendar-feed"
@@ -55,3 +55,27 @@ def test_the_feed_follows_a_change_of_the_site_s_policy(feed, settings):
 
     assert after == "default-src 'none'" != before
     assert Client().get("/ping/").headers["Content-Security-Policy"] == after
+
+
+def test_a_feed_answer_with_a_body_says_its_length_and_a_304_says_none(feed):
+    client = Client()
+    full = client.get(feed)
+    unchanged = client.get(feed, HTTP_IF_NONE_MATCH=full.headers["ETag"])
+
+    assert full.headers["Content-Length"] == str(len(full.content))
+    assert unchanged.status_code == 304 and "Content-Length" not in unchanged.headers
+
+
+def test_a_feed_asked_for_on_a_host_not_served_is_a_400(feed):
+    response = Client().get(feed, HTTP_HOST="elsewhere.example.org")
+
+    assert response.status_code == 400
+
+
+def test_the_feed_s_error_answers_are_in_the_language_the_client_asks_for(feed):
+    english = Client().post(feed).json()["detail"]
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr").post(feed)
+
+    assert french.status_code == 405
+    assert french.json()["detail"] != english and "POST" in french.json()["detail"]
+    assert "Accept-Language" not in french.headers.get("Vary", "")
