@@ -33,7 +33,9 @@ class PreparedQuery:
         compiled = self.compiled or self.compile()
         params = [values[slot] if slot else param for param, slot in zip(compiled.params, compiled.slots, strict=True)]
         connection = connections[compiled.db]
-        with connection.cursor() as cursor:
+        # PostgreSQL (config.postgresql) also keeps the query's plan on the server.
+        prepared_cursor = getattr(connection, "prepared_cursor", connection.cursor)
+        with prepared_cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         return [compiled.instance(row, connection) for row in rows]

@@ -137,6 +137,9 @@ else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's, with a health check that costs no round trip (config/postgresql/base.py).
         DATABASES["default"]["ENGINE"] = "config.postgresql"
+        if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+            # Only the server-side binding cursor of config.postgresql prepares (Django's binds on the client).
+            DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -73,3 +73,36 @@ def test_a_connection_left_in_a_broken_state_is_unusable():
 
     assert not connection.is_usable()
     connection.connection = None  # Django opens a new one on the next query
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_queries_every_request_runs_are_prepared_on_the_server_and_no_other(django_user_model):
+    from accounts.tokens import TOKEN_CANDIDATES
+
+    connection.close()  # a new connection: nothing prepared on it yet
+    for _ in range(3):
+        assert TOKEN_CANDIDATES.all(token_key="no such key") == []
+        list(django_user_model.objects.filter(email="nobody@example.org"))
+
+    statements = prepared_statements()
+    assert len(statements) == 1 and '"knox_authtoken"' in statements[0]
+
+
+def test_without_prepared_statements_nothing_is_prepared():
+    from accounts.tokens import TOKEN_CANDIDATES
+
+    connection.close()
+    options = connection.settings_dict["OPTIONS"]
+    threshold = options.pop("prepare_threshold")
+    try:
+        for _ in range(3):
+            TOKEN_CANDIDATES.all(token_key="no such key")
+        assert prepared_statements() == []
+    finally:
+        options["prepare_threshold"] = threshold
+        connection.close()

@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, with a health check that needs no round trip.
+"""Django's PostgreSQL backend, with a health check that needs no round trip and a
+cursor for the queries every request runs, prepared once per connection.
 
 ``CONN_HEALTH_CHECKS`` makes Django check a kept connection before the first query
 of every request; its check is a ``SELECT 1`` sent to the server, a round trip
@@ -8,6 +9,15 @@ own statement). A connection the server has closed since (restart, idle timeout,
 socket reads ready while it should be idle: that is looked at instead, without
 waiting. A connection psycopg already knows broken, or whose transaction state is
 unknown, is unusable as before; any of these makes Django open a new connection.
+
+``prepared_cursor``: Django binds parameters on the client, so the server parses
+and plans every statement anew. For the few queries run on every request
+(``config.prepared_queries``: the API token with its user and profile, the
+signed-in user) planning the joins cost the server three times the lookup: those
+go through a server-side binding cursor, and the server keeps their plan once a
+query has run ``prepare_threshold`` times on the connection
+(``DATABASE_PREPARED_STATEMENTS``; off, e.g. behind a transaction-mode pooler
+that cannot keep them, they run as every other query).
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from __future__ import annotations
 import select
 
 from django.db.backends.postgresql import base
+from django.db.backends.utils import CursorWrapper
 from psycopg.pq import TransactionStatus
 
 
@@ -30,3 +41,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except (OSError, ValueError):
             return False
         return not readable
+
+    def prepared_cursor(self) -> CursorWrapper:
+        if self.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+            return self.cursor()
+        # What ``cursor()`` does, with a server-side binding cursor: only those are prepared.
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(base.ServerBindingCursor(self.connection))
