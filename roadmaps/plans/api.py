@@ -727,7 +727,10 @@ class TaskViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.G
             status = _status_change().run_validation(request.data)["status"]
         except serializers.ValidationError:
             self.get_object()  # another learner's task (or none) is a 404 before any 400
-            raise
+            # The errors as ``is_valid`` words them (a null body is "No data provided").
+            change = TaskStatusChangeSerializer(data=request.data)
+            change.is_valid()
+            raise serializers.ValidationError(change.errors) from None
         try:
             task = services.task_mark_of_user(user=request.user, task_id=pk, status=status, now=timezone.now())
         except Task.DoesNotExist as missing:

@@ -50,12 +50,19 @@ def _in_model_order() -> list[str]:
     return [field.attname for field in Task._meta.concrete_fields if field.attname in TICKED_COLUMNS]
 
 
+def _fits_an_id(value: int) -> bool:
+    low, high = connection.ops.integer_field_range(Task._meta.pk.get_internal_type())
+    return low <= value <= high
+
+
 def available() -> bool:
     return connection.vendor == "postgresql"
 
 
 def tick(*, task_id: int, user_id: int, status: str, now: datetime) -> Ticked | None:
     """The learner's task with its new status, or None when the learner has no such task."""
+    if not _fits_an_id(task_id):
+        return None  # no row has it, and PostgreSQL would find no function for a numeric argument
     arguments = [
         task_id,
         user_id,

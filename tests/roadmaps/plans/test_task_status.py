@@ -172,3 +172,28 @@ def test_the_last_tick_through_the_api_completes_the_roadmap_and_raises_the_feed
     assert status_of(roadmap) == Roadmap.Status.COMPLETED
     feed.refresh_from_db()
     assert feed.generation == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"null", "No data provided"),
+        (b"[]", "Invalid data. Expected a dictionary, but got list."),
+        (b'"done"', "Invalid data. Expected a dictionary, but got str."),
+    ],
+)
+def test_a_tick_whose_body_is_not_an_object_is_a_400_saying_so(learner, learner_client, body, error):
+    task = TaskFactory(roadmap=RoadmapFactory(user=learner, start_date=date(2026, 11, 16)), sequence=1)
+
+    response = learner_client.generic("PATCH", f"/api/tasks/{task.id}/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": [error]}
+    task.refresh_from_db()
+    assert task.status == "todo"
+
+
+def test_ticking_a_task_id_beyond_any_row_is_a_404(learner_client):
+    response = learner_client.patch("/api/tasks/99999999999999999999/", {"status": "done"}, format="json")
+
+    assert response.status_code == 404
