@@ -106,3 +106,13 @@ def test_without_prepared_statements_nothing_is_prepared():
     finally:
         options["prepare_threshold"] = threshold
         connection.close()
+
+
+def test_a_prepared_query_is_logged_with_its_values_as_any_other(django_assert_num_queries):
+    from accounts.tokens import TOKEN_CANDIDATES
+
+    with django_assert_num_queries(3) as captured:
+        for _ in range(3):  # the third runs the statement the server prepared
+            TOKEN_CANDIDATES.all(token_key="a-key-to-find")
+
+    assert all("'a-key-to-find'" in query["sql"] for query in captured.captured_queries)
