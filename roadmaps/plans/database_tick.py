@@ -1,6 +1,6 @@
 """The task tick as one statement on PostgreSQL: ``roadmaps_task_tick`` (migration 0007).
 
-Every API tick used to take seven round trips (BEGIN, the locked read, the task's
+Every API tick used to take six round trips (BEGIN, the locked read, the task's
 UPDATE, the look at the other tasks, the feed's UPDATE, COMMIT) each parsed and
 planned by the server; the function runs the same statements, in the same order,
 in one call whose plans the server keeps. ``services`` calls it on PostgreSQL and
