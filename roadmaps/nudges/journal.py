@@ -30,11 +30,12 @@ from django.conf import settings
 from django.core.cache import caches
 from redis.exceptions import RedisError
 
+from config.cache_batch import CACHE_ERRORS
 from roadmaps.models import NudgeDelivery
 from roadmaps.nudges import schedule
 
 logger = logging.getLogger(__name__)
-JOURNAL_ERRORS = (RedisError, OSError)
+JOURNAL_ERRORS = CACHE_ERRORS
 
 
 def journal_ttl() -> timedelta:

@@ -184,8 +184,6 @@ def task_mark(*, task: Task, status: str, now: datetime) -> Task:
     """
     if database_tick.available():
         ticked = _tick_in_database(task_id=task.pk, user_id=task.roadmap.user_id, status=status, now=now)
-        if ticked is None:
-            raise Task.DoesNotExist(f"No task {task.pk}")
         for name in ("status", "completed_at", "updated_at"):
             setattr(task, name, getattr(ticked.task, name))
         task.roadmap.status = ticked.roadmap_status
@@ -201,23 +199,21 @@ def task_mark_of_user(*, user, task_id: int, status: str, now: datetime) -> Task
     """``task_mark`` for the API's tick, given the task's id: the learner's task is read
     with its roadmap row locked in one query (Task.DoesNotExist for anyone else's task)."""
     if database_tick.available():
-        ticked = _tick_in_database(task_id=task_id, user_id=user.pk, status=status, now=now)
-        if ticked is None:
-            raise Task.DoesNotExist(f"No task {task_id} of user {user.pk}")
-        return ticked.task
+        return _tick_in_database(task_id=task_id, user_id=user.pk, status=status, now=now).task
     with transaction.atomic():
         task = selectors.task_of_user_for_update(user, task_id)
         _mark_locked(task, status, now)
     return task
 
 
-def _tick_in_database(*, task_id: int, user_id: int, status: str, now: datetime) -> database_tick.Ticked | None:
+def _tick_in_database(*, task_id: int, user_id: int, status: str, now: datetime) -> database_tick.Ticked:
     """The statements of ``_mark_locked`` in one call (PostgreSQL); the feed's cached entry
-    is dropped as ``feed_touch`` drops it."""
+    is dropped as ``feed_touch`` drops it. Task.DoesNotExist for anyone else's task."""
     ticked = database_tick.tick(task_id=task_id, user_id=user_id, status=status, now=now)
-    if ticked is not None:
-        for digest in ticked.feed_digests:
-            calendar_services.forget_feed_entry(digest)
+    if ticked is None:
+        raise Task.DoesNotExist(f"No task {task_id} of user {user_id}")
+    for digest in ticked.feed_digests:
+        calendar_services.forget_feed_entry(digest)
     return ticked
 
 

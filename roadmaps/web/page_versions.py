@@ -139,8 +139,6 @@ class PageVersionMiddleware:
         return response
 
     def after_write(self, request: HttpRequest) -> None:
-        if not pages_are_cached():
-            return
         # The view's transactions are over (requests are not atomic): one move is enough.
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
