@@ -54,8 +54,8 @@ from bench.wire_mail import sent as wire_sent  # noqa: E402
 from bench.wire_mail import wire_bytes  # noqa: E402
 from roadmaps.models import NudgeDelivery, Roadmap, Role, Task, Track  # noqa: E402
 from roadmaps.nudges import dispatch_due_nudges, nudge_message, send_nudge_batch  # noqa: E402
-from roadmaps.nudges.delivery import deliveries_for_sending  # noqa: E402
 from roadmaps.nudges.dispatch import SEND_CHUNK, chunks  # noqa: E402
+from roadmaps.nudges.loading import Chunk, load_chunk  # noqa: E402
 
 ZONES = [
     "UTC",
@@ -174,10 +174,10 @@ def dispatch_and_send(now: datetime) -> Run:
     return Run(dispatched - started, dispatch_queries, finished - started, counter.count, sent)
 
 
-def render_only(deliveries: list[NudgeDelivery]) -> float:
+def render_only(chunk: Chunk) -> float:
     started = time.perf_counter()
-    for delivery in deliveries:
-        wire_bytes(nudge_message(delivery, delivery.roadmap.tasks.all()))
+    for delivery in chunk.deliveries.values():
+        wire_bytes(nudge_message(delivery, chunk.tasks_of(delivery)))
     return time.perf_counter() - started
 
 
@@ -200,8 +200,7 @@ def main() -> None:
             assert run.sent == options.learners == len(wire_sent) == len(recipients), (run.sent, len(wire_sent))
             runs.append(run)
             ids = list(NudgeDelivery.objects.filter(user_id__in=user_ids).values_list("pk", flat=True))
-            deliveries = list(deliveries_for_sending(ids))
-            floors.append(render_only(deliveries))
+            floors.append(render_only(load_chunk(ids)))
             print(
                 f"run {number + 1}: dispatch + send {run.total_seconds:.2f} s, floor {floors[-1]:.2f} s, "
                 f"ratio {run.total_seconds / floors[-1]:.2f}, "

@@ -11,15 +11,18 @@ one-to-one cached as missing), so reading them makes no query.
 
 Placeholders stand for values the database takes as they are (strings,
 integers): each is replaced in the compiled parameters by the value of the
-same name. Each must be unlike any other parameter of the query.
+same name. Each must be unlike any other parameter of the query. A list of ids
+is one parameter with ``AnyOf`` (``filter(AnyOf(F("pk"), "<ids>"))``), its value
+given as ``AnyOf.value(ids)``: the SQL stays the same whatever the list's length.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Lookup, Model, QuerySet
 from django.db.models.query import get_related_populators
 
 
@@ -30,15 +33,25 @@ class PreparedQuery:
         self.compiled: Compiled | None = None
 
     def all(self, **values) -> list[Model]:
+        """The model instances of the query's rows (a queryset of instances)."""
         compiled = self.compiled or self.compile()
+        connection = connections[compiled.db]
+        return [compiled.instance(row, connection) for row in self.fetch(compiled, values)]
+
+    def rows(self, **values) -> list[tuple]:
+        """The rows of a ``values_list()`` query, converted as the ORM converts them."""
+        compiled = self.compiled or self.compile()
+        connection = connections[compiled.db]
+        return [compiled.converted(row, connection) for row in self.fetch(compiled, values)]
+
+    def fetch(self, compiled: Compiled, values: dict) -> list[tuple]:
         params = [values[slot] if slot else param for param, slot in zip(compiled.params, compiled.slots, strict=True)]
         connection = connections[compiled.db]
         # PostgreSQL (config.postgresql) also keeps the query's plan on the server.
         prepared_cursor = getattr(connection, "prepared_cursor", connection.cursor)
         with prepared_cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-        return [compiled.instance(row, connection) for row in rows]
+            return cursor.fetchall()
 
     def compile(self) -> Compiled:
         queryset = self.build(**self.placeholders)
@@ -57,23 +70,57 @@ class Compiled:
     def __init__(self, db: str, sql: str, params: tuple, slots: tuple, compiler):
         self.db, self.sql, self.params, self.slots = db, sql, params, slots
         select, klass_info = compiler.select, compiler.klass_info
+        columns = [column[0] for column in select[: compiler.col_count]]
+        self.converters = list(compiler.get_converters(columns).items())
+        if klass_info is None:  # a values_list() query: rows, no instances
+            return
         self.model = klass_info["model"]
         fields = klass_info["select_fields"]
         self.start, self.end = fields[0], fields[-1] + 1
         self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, select, db)
         self.annotations = dict(compiler.annotation_col_map or {})
-        columns = [column[0] for column in select[: compiler.col_count]]
-        self.converters = list(compiler.get_converters(columns).items())
 
-    def instance(self, row: tuple, connection) -> Model:
+    def converted(self, row: tuple, connection) -> tuple | list:
+        if not self.converters:
+            return row
         row = list(row)
         for position, (converters, expression) in self.converters:
             for converter in converters:
                 row[position] = converter(row[position], expression, connection)
+        return row
+
+    def instance(self, row: tuple, connection) -> Model:
+        row = self.converted(row, connection)
         instance = self.model.from_db(self.db, self.init_list, row[self.start : self.end])
         for populator in self.populators:
             populator.populate(row, instance)
         for name, position in self.annotations.items():
             setattr(instance, name, row[position])
         return instance
+
+
+class AnyOf(Lookup):
+    """``column = ANY(<array>)``: whether an integer column is one of a list given as ONE parameter.
+
+    ``pk__in`` writes a placeholder per id, so its SQL changes with the list's
+    length and can be neither compiled once nor prepared. PostgreSQL takes the
+    list as an array; SQLite as a JSON array (``json_each``), which ``value``
+    makes.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} = ANY(%s::bigint[])", [*params, self.rhs]
+
+    def as_sqlite(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, self.rhs]
+
+    @staticmethod
+    def value(ids: Iterable[int], using: str = "default"):
+        ids = [int(pk) for pk in ids]
+        return json.dumps(ids) if connections[using].vendor == "sqlite" else ids

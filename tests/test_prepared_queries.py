@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import F
 from knox.models import AuthToken
 
-from accounts.models import Profile
-from config.prepared_queries import PreparedQuery
+from accounts.models import Profile, User
+from config.prepared_queries import AnyOf, PreparedQuery
 from tests.factories import ProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +66,35 @@ def test_each_run_takes_its_own_values_and_the_sql_is_compiled_once():
     assert [token.pk for token in query.all(token_key=second.token_key)] == [second.pk]
     assert query.all(token_key="no such key") == []
     assert builds == ["<token key>"]
+
+
+def users_among():
+    return PreparedQuery(
+        lambda ids: User.objects.filter(AnyOf(F("pk"), ids)).order_by("pk"),
+        ids="<user ids>",
+    )
+
+
+def test_a_list_of_ids_is_one_parameter_whatever_its_length():
+    users = UserFactory.create_batch(3)
+    query = users_among()
+
+    assert [user.pk for user in query.all(ids=AnyOf.value([users[0].pk, users[2].pk]))] == [users[0].pk, users[2].pk]
+    assert [user.pk for user in query.all(ids=AnyOf.value(user.pk for user in users))] == [u.pk for u in users]
+    assert query.all(ids=AnyOf.value([])) == []
+    assert query.compiled.sql.count("%s") == 1
+
+
+def test_rows_of_a_values_list_query_are_converted_as_the_orm_converts_them():
+    profiles = ProfileFactory.create_batch(2)
+    Profile.objects.filter(pk=profiles[0].pk).update(study_days=[2, 4])
+    query = PreparedQuery(
+        lambda ids: Profile.objects.filter(AnyOf(F("pk"), ids)).order_by("pk").values_list("pk", "study_days"),
+        ids="<profile ids>",
+    )
+    ids = [profile.pk for profile in profiles]
+
+    rows = [tuple(row) for row in query.rows(ids=AnyOf.value(ids))]
+
+    assert rows == list(Profile.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "study_days"))
+    assert rows[0][1] == [2, 4]

@@ -29,10 +29,16 @@ from django.db.backends.utils import CursorWrapper
 from psycopg.pq import TransactionStatus
 
 from config.postgresql.operations import DatabaseOperations
+from config.postgresql.timestamps import use_fast_timestamps
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+
+    def get_connection_params(self) -> dict:
+        params = super().get_connection_params()
+        use_fast_timestamps(params["context"], self.timezone)
+        return params
 
     def is_usable(self) -> bool:
         connection = self.connection

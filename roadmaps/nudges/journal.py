@@ -1,8 +1,9 @@
 """The sent journal: which mails of a chunk the server accepted, kept in Redis until the chunk is recorded.
 
 A send run writes one entry per mail right after the server's "250 accepted"
-and before it hands the next mail to the server (one ``SET`` with a TTL), and
-records the whole chunk as sent in the database in one statement at the end.
+and before it hands the next mail to the server (one ``SET`` with a TTL, sent
+at once, its answer read just before the next mail goes out), and records
+the whole chunk as sent in the database in one statement at the end.
 A run that takes over a row a dead run had claimed reads the journal first
 (one ``MGET``): a journaled row was sent, and is recorded, not mailed again.
 See ``delivery`` for what this keeps and what it costs.
@@ -54,23 +55,44 @@ class SentJournal:
     make_key: object  # the cache's key function (prefix and version)
     ttl_seconds: int = field(default_factory=lambda: int(journal_ttl().total_seconds()))
     connection: object = None  # the pool's connection this chunk's writes go over
+    unconfirmed: bool = False  # an entry sent whose answer is not read yet
 
     def key(self, delivery: NudgeDelivery) -> str:
         return self.make_key(entry_name(delivery.pk, delivery.user_id, delivery.week_start))
 
     def write(self, delivery: NudgeDelivery, *, sent_at: datetime) -> None:
-        """One entry: this row's mail was accepted at ``sent_at``. Raises if Redis did not take it.
+        """One entry: this row's mail was accepted at ``sent_at``. Raises if Redis did not take it."""
+        self.send(delivery, sent_at=sent_at)
+        self.confirm()
 
-        One ``SET`` on a connection taken from the client's pool for the whole
-        chunk (``close`` gives it back), without the client's command wrapper:
+    def send(self, delivery: NudgeDelivery, *, sent_at: datetime) -> None:
+        """Send the entry's ``SET`` without waiting for Redis's answer (``confirm`` reads it).
+
+        The sender renders the next mail meanwhile and confirms just before it
+        hands that mail to the server, so the round trip costs no waiting.
+        One connection, taken from the client's pool for the whole chunk
+        (``close`` gives it back), without the client's command wrapper:
         taking a connection and that wrapper (retries, observability hooks)
         cost several times the round trip itself, once per mail; a failure is
         handled by the caller anyway.
         """
+        if self.unconfirmed:
+            raise RuntimeError("the previous journal entry is not confirmed yet")
         if self.connection is None:
             self.connection = self.client.connection_pool.get_connection()
         try:
             self.connection.send_command("SET", self.key(delivery), sent_at.isoformat(), "EX", self.ttl_seconds)
+        except BaseException:
+            self.close(broken=True)
+            raise
+        self.unconfirmed = True
+
+    def confirm(self) -> None:
+        """Read Redis's answer to the entry sent last; raises unless it was stored."""
+        if not self.unconfirmed:
+            return
+        self.unconfirmed = False
+        try:
             reply = self.connection.read_response()
         except BaseException:
             self.close(broken=True)
@@ -83,6 +105,9 @@ class SentJournal:
         if self.connection is None:
             return
         connection, self.connection = self.connection, None
+        # An answer left unread would be read by the pool's next user as its own.
+        broken = broken or self.unconfirmed
+        self.unconfirmed = False
         if broken:
             connection.disconnect()
         self.client.connection_pool.release(connection)

@@ -9,7 +9,8 @@ import pytest
 
 from roadmaps.models import Roadmap
 from roadmaps.nudges import dispatch_due_nudges, nudge_message, user_id_from_token
-from roadmaps.nudges.delivery import deliveries_for_sending, reason_not_to_send
+from roadmaps.nudges.delivery import reason_not_to_send
+from roadmaps.nudges.loading import load_chunk
 from tests.roadmaps.nudges import data as nudges_data
 from tests.roadmaps.nudges.data import add_task, mails_to, nudge_learner, roadmap_for, utc
 
@@ -232,10 +233,12 @@ def test_every_kind_of_nudge_is_built_from_the_columns_loaded_for_it(
     time_machine.move_to(SLOT, tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         dispatch_due_nudges(now=SLOT, enqueue=queued.extend)
-    deliveries = list(deliveries_for_sending(queued))
+    chunk = load_chunk(queued)
 
     with django_assert_num_queries(0):
-        messages = [nudge_message(d, d.roadmap.tasks.all()) for d in deliveries if not reason_not_to_send(d, SLOT)]
+        messages = [
+            nudge_message(d, chunk.tasks_of(d)) for d in chunk.deliveries.values() if not reason_not_to_send(d, SLOT)
+        ]
         subjects = sorted(message.subject for message in messages)
 
     assert len(subjects) == 4

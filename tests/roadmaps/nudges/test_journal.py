@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -53,6 +54,22 @@ def died_after_sending(ids: list[int], *, sent: list[int]) -> None:
     claim_chunk(ids, now=SLOT)
     for delivery in NudgeDelivery.objects.filter(pk__in=sent):
         sent_journal().write(delivery, sent_at=SLOT)
+
+
+@pytest.fixture
+def refusing_journal():
+    """A journal on the suite's Redis signed in as a user of its own that may not SET:
+    Redis takes the connection and answers every entry with an error (NOPERM)."""
+    admin = sent_journal().client
+    name, password = f"nudge-journal-test-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    admin.acl_setuser(name, enabled=True, passwords=[f"+{password}"], keys=["*"], commands=["+@all", "-set"])
+    options = admin.connection_pool.connection_kwargs
+    client = redis.Redis(host=options["host"], port=options["port"], db=options["db"], username=name, password=password)
+    try:
+        yield lambda: SentJournal(client=client, make_key=sent_journal().make_key)
+    finally:
+        client.close()
+        admin.acl_deluser(name)
 
 
 def unreachable_journal() -> SentJournal:
@@ -144,6 +161,35 @@ def test_an_entry_is_written_with_its_time_to_live(queued):
 
     assert journal.client.ttl(journal.key(delivery)) == int(journal_ttl().total_seconds())
     assert journal.read([delivery]) == {delivery_id: SLOT}
+
+
+def test_an_entry_is_sent_at_once_and_its_answer_read_when_confirmed(queued):
+    first, second = (row(pk) for pk in queued(2))
+    journal = sent_journal()
+
+    journal.send(first, sent_at=SLOT)
+    # Redis stores it without waiting for the sender to read the answer.
+    assert wait_until(lambda: journal.read([first])) == {first.pk: SLOT}
+    with pytest.raises(RuntimeError):
+        journal.send(second, sent_at=SLOT)  # one entry in flight at a time
+    journal.confirm()
+    journal.send(second, sent_at=SLOT)
+    journal.confirm()
+    journal.close()
+
+    assert journal.read([first, second]) == {first.pk: SLOT, second.pk: SLOT}
+
+
+def test_a_connection_given_back_with_an_answer_unread_is_closed_not_reused(queued):
+    delivery = row(queued(1)[0])
+    journal = sent_journal()
+    journal.send(delivery, sent_at=SLOT)
+    connection = journal.connection
+
+    journal.close()
+
+    assert connection._sock is None  # disconnected: the pool's next user cannot read its answer
+    assert journal.read([delivery]) == {delivery.pk: SLOT}
 
 
 def test_an_entry_belongs_to_its_learner_and_week_not_only_to_the_row_id(queued):
@@ -382,3 +428,46 @@ def test_when_redis_fails_a_write_that_mail_and_the_rest_are_recorded_in_the_dat
         assert send_nudge_batch(ids, clock=lambda: SLOT).sent == 3
 
     assert {(row(pk).status, row(pk).sent_at) for pk in ids} == {(Status.SENT, SLOT)}
+
+
+def test_when_redis_refuses_an_entry_that_mail_and_the_rest_are_recorded_in_the_database(
+    queued, monkeypatch, refusing_journal, django_assert_num_queries, caplog
+):
+    ids = queued(3)
+    monkeypatch.setattr(delivery_module, "sent_journal", refusing_journal)
+
+    # Loading (2), the claim, then one record per mail: the first once its entry's answer came back refused.
+    with caplog.at_level(logging.WARNING, logger="roadmaps.nudges.delivery"), django_assert_num_queries(3 + 3):
+        assert send_nudge_batch(ids, clock=lambda: SLOT).sent == 3
+
+    assert {(row(pk).status, row(pk).sent_at) for pk in ids} == {(Status.SENT, SLOT)}
+    assert [r.getMessage() for r in caplog.records] == [
+        "nudge sent journal unavailable: each mail is recorded on its own"
+    ]
+    assert journaled(ids) == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_whose_entry_redis_refused_is_recorded_before_the_next_one_is_handed_to_the_server(
+    queued, settings, monkeypatch, refusing_journal
+):
+    ids = queued(2)
+    monkeypatch.setattr(delivery_module, "sent_journal", refusing_journal)
+    with SmtpServer() as server:
+        for name, value in server.mail_settings().items():
+            setattr(settings, name, value)
+        server.inbox.hold_after_messages = 1  # the first mail is accepted, the second hangs
+        sender = threading.Thread(target=lambda: (send_nudge_batch(ids), connection.close()))
+        sender.start()
+        try:
+            (accepted,) = server.inbox.wait_for(1)
+            first = NudgeDelivery.objects.get(user__email=accepted["To"])
+            second = next(pk for pk in ids if pk != first.pk)
+            # While the second mail is held: the first is recorded in the database already.
+            assert wait_until(lambda: row(first.pk).status == Status.SENT)
+            assert row(second).status == Status.SENDING
+        finally:
+            server.inbox.hold_after_messages = None
+            sender.join(30)
+
+    assert [row(pk).status for pk in ids] == [Status.SENT] * 2
