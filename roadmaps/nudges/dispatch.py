@@ -3,8 +3,8 @@
 Each batch is one transaction with a fixed number of queries, whatever its
 size: lock up to ``batch_size`` due profiles (``SKIP LOCKED``, so two
 dispatchers share the work instead of waiting), decide in Python, insert the
-delivery rows in one statement that ignores conflicts with this week's row,
-move every ``next_nudge_at`` on in one statement, read back the new rows' ids,
+delivery rows in one statement that ignores conflicts with this week's row and
+answers the new rows' ids, move every ``next_nudge_at`` on in one statement,
 and queue send jobs once the transaction has committed. Only one batch is in
 memory at a time; each batch's rows leave the "due" range, so the index on
 ``next_nudge_at`` walks through the backlog.
@@ -24,6 +24,7 @@ from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Profile
 from accounts.verification import verified_address
@@ -126,14 +127,49 @@ def _dispatch_batch(*, now: datetime, batch_size: int, enqueue: Enqueue, result:
             return False
         roadmaps = nudge_roadmaps(profiles)
         planned = [d for p in profiles if (d := _plan(p, roadmaps.get(p.user_id), now, result))]
-        NudgeDelivery.objects.bulk_create(planned, ignore_conflicts=True)
+        new_ids = insert_deliveries(planned)
         move_slots_on(profiles)
-        new_ids = _new_pending_ids([d for d in planned if d.status == NudgeDelivery.Status.PENDING])
         for chunk in chunks(new_ids, SEND_CHUNK):
             transaction.on_commit(partial(enqueue, chunk))
     result.batches += 1
     result.queued += len(new_ids)
     return len(profiles) == batch_size
+
+
+INSERT_SQL = f"""
+    INSERT INTO {NudgeDelivery._meta.db_table}
+        (user_id, roadmap_id, week_start, scheduled_for, local_date, status, last_error, attempts, created_at)
+    SELECT planned.*, 0, %s
+    FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::timestamptz[], %s::date[], %s::text[], %s::text[])
+        AS planned(user_id, roadmap_id, week_start, scheduled_for, local_date, status, last_error)
+    ON CONFLICT DO NOTHING
+    RETURNING id, status
+"""
+
+
+def insert_deliveries(planned: Sequence[NudgeDelivery]) -> list[int]:
+    """Insert the batch's rows (a learner's row for that week already there stays as it
+    is); the ids of its pending rows that no run has tried yet, to queue (``_new_pending_ids``).
+
+    PostgreSQL: one statement from arrays, which answers the ids it inserted; only
+    when some row was there already does a second query look for those (an
+    untried one is queued again). Elsewhere ``bulk_create`` and that query.
+    """
+    if not planned:
+        return []
+    pending = [delivery for delivery in planned if delivery.status == NudgeDelivery.Status.PENDING]
+    if connection.vendor != "postgresql":
+        NudgeDelivery.objects.bulk_create(planned, ignore_conflicts=True)
+        return _new_pending_ids(pending)
+    columns = ("user_id", "roadmap_id", "week_start", "scheduled_for", "local_date", "status", "last_error")
+    with connection.cursor() as cursor:
+        # created_at as auto_now_add sets it: the moment of the insert.
+        values = ([getattr(delivery, name) for delivery in planned] for name in columns)
+        cursor.execute(INSERT_SQL, [timezone.now(), *values])
+        inserted = cursor.fetchall()
+    if len(inserted) < len(planned):
+        return _new_pending_ids(pending)
+    return sorted(pk for pk, status in inserted if status == NudgeDelivery.Status.PENDING)
 
 
 def move_slots_on(profiles: Sequence[Profile]) -> None:

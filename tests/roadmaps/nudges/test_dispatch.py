@@ -222,9 +222,9 @@ def test_a_dispatch_batch_takes_the_same_queries_for_one_or_fifty_learners(learn
         nudge_learner(now=SIGN_UP)
     queued = []
 
-    # Savepoint, lock the due profiles, their roadmaps, insert the deliveries,
-    # move the slots on, read the new ids, release.
-    with django_assert_num_queries(7):
+    # Savepoint, lock the due profiles, their roadmaps, insert the deliveries (answering
+    # the new ids), move the slots on, release.
+    with django_assert_num_queries(6):
         result = dispatch_due_nudges(now=MONDAY_8, batch_size=100, enqueue=queued.extend)
 
     assert result.queued == learners == NudgeDelivery.objects.count()
@@ -456,3 +456,24 @@ def test_slots_are_saved_the_embedded_database_s_way_for_the_given_profiles_only
 
     assert refresh_profile(moved).next_nudge_at == NEXT_MONDAY_8
     assert refresh_profile(kept).next_nudge_at == MONDAY_8
+
+
+def test_an_untried_row_already_there_for_the_week_is_queued_again_by_the_next_dispatch(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    learners = [nudge_learner(now=SIGN_UP) for _ in range(2)]
+    first_queued = []
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_due_nudges(now=MONDAY_8, enqueue=first_queued.extend)  # its jobs are lost
+    Profile.objects.filter(user=learners[0]).update(next_nudge_at=MONDAY_8)  # due again the same week
+    nudge_learner(now=SIGN_UP)  # and a learner due for the first time
+    queued = []
+
+    # The insert answers only the new row: one more query finds the one that was there.
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(7):
+        dispatch_due_nudges(now=MONDAY_8 + timedelta(minutes=5), enqueue=queued.extend)
+
+    first = NudgeDelivery.objects.get(user=learners[0])
+    assert first.pk in first_queued
+    assert sorted(queued) == sorted([first.pk, NudgeDelivery.objects.exclude(pk__in=first_queued).get().pk])
+    assert NudgeDelivery.objects.count() == 3
