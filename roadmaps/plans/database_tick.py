@@ -34,7 +34,11 @@ TICKED_COLUMNS = (
     "roadmap_id",
     "updated_at",
 )
-TICK_SQL = "SELECT * FROM roadmaps_task_tick(%s, %s, %s, %s, %s, %s, %s, %s)"
+# Typed as the function's parameters: the server binds them itself (a prepared statement).
+TICK_SQL = (
+    "SELECT * FROM roadmaps_task_tick("
+    "%s::bigint, %s::bigint, %s::varchar, %s::timestamptz, %s::varchar[], %s::varchar, %s::varchar, %s::varchar)"
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,9 @@ def tick(*, task_id: int, user_id: int, status: str, now: datetime) -> Ticked | 
         Roadmap.Status.COMPLETED.value,
         Roadmap.Status.ARCHIVED.value,
     ]
-    with connection.cursor() as cursor:
+    # Prepared on the connection after its second tick (config.postgresql): the call is
+    # neither parsed nor planned again, and its arguments are not quoted into the SQL.
+    with connection.prepared_cursor() as cursor:
         cursor.execute(TICK_SQL, arguments)
         row = cursor.fetchone()
     if row is None:

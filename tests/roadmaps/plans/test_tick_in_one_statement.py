@@ -112,3 +112,17 @@ def test_a_tick_in_one_statement_drops_the_feeds_cached_entry(django_capture_on_
         services.task_mark_of_user(user=task.roadmap.user, task_id=task.pk, status="done", now=MONDAY)
 
     assert calendar_services.cache.get(key) is None
+
+
+def test_the_tick_s_call_is_prepared_on_its_connection_after_its_second_run():
+    roadmap, _ = twin_roadmaps(Roadmap.Status.ACTIVE, [TaskStatus.TODO] * TASKS)
+
+    for number, status in enumerate([TaskStatus.DONE, TaskStatus.TODO, TaskStatus.DONE]):
+        tick(roadmap, number, status, MONDAY, by_id=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+
+    assert [statement for statement in prepared if "roadmaps_task_tick" in statement] == [
+        database_tick.TICK_SQL.replace("%s", "${}").format(*range(1, 9))
+    ]
