@@ -20,25 +20,28 @@ from django.urls import reverse
 from accounts import languages
 from roadmaps.milestones.states import finished_between
 from roadmaps.models import NudgeDelivery, Task
+from roadmaps.nudges.loading import TaskRow
 from roadmaps.nudges.unsubscribe import unsubscribe_url
 from roadmaps.plans import planning
 
 # Longer lists end with "and N more": a nudge is read in seconds.
 LIST_LIMIT = 6
 STATES = ("ahead", "on_track", "behind", "finished")
+# A task as a nudge reads it: the sender's plain record, or a model instance (previews, tests).
+NudgeTask = Task | TaskRow
 
 
 @dataclass(frozen=True)
 class TaskList:
-    shown: list[Task]
+    shown: list[NudgeTask]
     more: int
 
 
-def short_list(tasks: Sequence[Task]) -> TaskList:
+def short_list(tasks: Sequence[NudgeTask]) -> TaskList:
     return TaskList(shown=list(tasks[:LIST_LIMIT]), more=max(0, len(tasks) - LIST_LIMIT))
 
 
-def nudge_state(progress, tasks: Sequence[Task]) -> str:
+def nudge_state(progress, tasks: Sequence[NudgeTask]) -> str:
     if tasks and all(task.is_finished for task in tasks):
         return "finished"
     return progress.status
@@ -49,7 +52,7 @@ def roadmap_week(roadmap, day: date) -> int:
     return max(1, (day - roadmap.start_date).days // 7 + 1)
 
 
-def nudge_context(delivery: NudgeDelivery, tasks: Sequence[Task]) -> dict:
+def nudge_context(delivery: NudgeDelivery, tasks: Sequence[NudgeTask]) -> dict:
     """Expects the delivery with user, profile and roadmap (role, track) loaded."""
     roadmap, zone, today = delivery.roadmap, delivery.user.profile.zone, delivery.local_date
     tasks = list(tasks)
@@ -102,7 +105,7 @@ def links(delivery: NudgeDelivery) -> dict[str, str]:
     }
 
 
-def nudge_message(delivery: NudgeDelivery, tasks: Sequence[Task], *, connection=None) -> EmailMultiAlternatives:
+def nudge_message(delivery: NudgeDelivery, tasks: Sequence[NudgeTask], *, connection=None) -> EmailMultiAlternatives:
     """The nudge as a text mail with an HTML alternative and one-click unsubscribe headers."""
     context = nudge_context(delivery, tasks)
     # In the recipient's language (the profile is loaded with the delivery); a job has no request.

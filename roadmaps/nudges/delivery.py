@@ -12,7 +12,7 @@ that many:
 
 1. Load the rows with learner, profile, roadmap and tasks: two queries.
 2. Claim every claimable row of the chunk in ONE statement (PostgreSQL:
-   ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``;
+   ``WITH chunk AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... RETURNING``;
    a concurrent run skips the rows this one holds instead of waiting). The
    lease now runs for the whole chunk from that moment, so a run that has used
    half of it (a mail server answering at its timeouts) sends nothing more and
@@ -93,11 +93,11 @@ from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from roadmaps.models import NudgeDelivery, Roadmap, Task
+from roadmaps.models import NudgeDelivery, Roadmap
 from roadmaps.nudges import schedule
 from roadmaps.nudges.content import nudge_message
 from roadmaps.nudges.journal import JOURNAL_ERRORS, SentJournal, sent_journal
-from roadmaps.nudges.loading import load_chunk
+from roadmaps.nudges.loading import TaskRow, load_chunk
 
 logger = logging.getLogger(__name__)
 Status = NudgeDelivery.Status
@@ -279,7 +279,7 @@ def _count(result: BatchResult, outcome: Outcome) -> None:
 
 def send_one(
     delivery: NudgeDelivery,
-    tasks: Sequence[Task],
+    tasks: Sequence[TaskRow],
     *,
     now: datetime,
     connection,

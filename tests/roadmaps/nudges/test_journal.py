@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -205,24 +206,32 @@ def test_an_entry_belongs_to_its_learner_and_week_not_only_to_the_row_id(queued)
 # --- Journaled before the next mail goes out, on a real mail server ---------------------------
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_accepted_mail_is_journaled_before_the_next_one_is_handed_to_the_server(queued, settings):
-    ids = queued(2)
+@contextmanager
+def second_mail_held(ids: list[int], settings):
+    """Send ``ids`` (two) on a real mail server that accepts the first mail and holds the
+    second; yields the first's delivery while the second is held, then lets it through."""
     with SmtpServer() as server:
         for name, value in server.mail_settings().items():
             setattr(settings, name, value)
-        server.inbox.hold_after_messages = 1  # the first mail is accepted, the second hangs
+        server.inbox.hold_after_messages = 1
         sender = threading.Thread(target=lambda: (send_nudge_batch(ids), connection.close()))
         sender.start()
         try:
             (accepted,) = server.inbox.wait_for(1)
-            first = NudgeDelivery.objects.get(user__email=accepted["To"])
-            # While the second mail is held: the first is in the journal, the chunk not yet recorded.
-            assert set(wait_until(lambda: journaled(ids))) == {first.pk}
-            assert [row(pk).status for pk in ids] == [Status.SENDING] * 2
+            yield NudgeDelivery.objects.get(user__email=accepted["To"])
         finally:
             server.inbox.hold_after_messages = None
             sender.join(30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_accepted_mail_is_journaled_before_the_next_one_is_handed_to_the_server(queued, settings):
+    ids = queued(2)
+
+    with second_mail_held(ids, settings) as first:
+        # While the second mail is held: the first is in the journal, the chunk not yet recorded.
+        assert set(wait_until(lambda: journaled(ids))) == {first.pk}
+        assert [row(pk).status for pk in ids] == [Status.SENDING] * 2
 
     assert [row(pk).status for pk in ids] == [Status.SENT] * 2
     assert journaled(ids) == {}
@@ -453,21 +462,10 @@ def test_a_mail_whose_entry_redis_refused_is_recorded_before_the_next_one_is_han
 ):
     ids = queued(2)
     monkeypatch.setattr(delivery_module, "sent_journal", refusing_journal)
-    with SmtpServer() as server:
-        for name, value in server.mail_settings().items():
-            setattr(settings, name, value)
-        server.inbox.hold_after_messages = 1  # the first mail is accepted, the second hangs
-        sender = threading.Thread(target=lambda: (send_nudge_batch(ids), connection.close()))
-        sender.start()
-        try:
-            (accepted,) = server.inbox.wait_for(1)
-            first = NudgeDelivery.objects.get(user__email=accepted["To"])
-            second = next(pk for pk in ids if pk != first.pk)
-            # While the second mail is held: the first is recorded in the database already.
-            assert wait_until(lambda: row(first.pk).status == Status.SENT)
-            assert row(second).status == Status.SENDING
-        finally:
-            server.inbox.hold_after_messages = None
-            sender.join(30)
+
+    with second_mail_held(ids, settings) as first:
+        # While the second mail is held: the first is recorded in the database already.
+        assert wait_until(lambda: row(first.pk).status == Status.SENT)
+        assert [row(pk).status for pk in ids if pk != first.pk] == [Status.SENDING]
 
     assert [row(pk).status for pk in ids] == [Status.SENT] * 2

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from roadmaps.models import NudgeDelivery, Roadmap, Task
+from roadmaps.nudges.content import nudge_message
 from roadmaps.nudges.loading import TASK_COLUMNS, load_chunk
 from tests.roadmaps.nudges import data as nudges_data
 
@@ -61,3 +64,20 @@ def test_a_delivery_whose_roadmap_is_gone_has_no_tasks_and_missing_ids_are_left_
 def test_no_ids_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert load_chunk([]).deliveries == {}
+
+
+def test_the_mail_built_from_the_loaded_records_is_the_one_built_from_the_model_s_tasks(queued):
+    ids = queued(2)
+    roadmap_id = NudgeDelivery.objects.get(pk=ids[0]).roadmap_id
+    Task.objects.filter(roadmap_id=roadmap_id, sequence__lte=2).update(
+        status="done", completed_at=SLOT - timedelta(days=2)
+    )
+    Task.objects.filter(roadmap_id=roadmap_id, sequence=3).update(status="skipped")
+    chunk = load_chunk(ids)
+
+    for delivery in chunk.deliveries.values():
+        tasks = list(Task.objects.filter(roadmap_id=delivery.roadmap_id).order_by("sequence"))
+        from_records, from_models = (nudge_message(delivery, given) for given in (chunk.tasks_of(delivery), tasks))
+        assert from_records.subject == from_models.subject
+        assert from_records.body == from_models.body
+        assert from_records.alternatives == from_models.alternatives
