@@ -11,15 +11,15 @@ one-to-one cached as missing), so reading them makes no query.
 
 Placeholders stand for values the database takes as they are (strings,
 integers): each is replaced in the compiled parameters by the value of the
-same name. Each must be unlike any other parameter of the query. A list of ids
-is one parameter with ``AnyOf`` (``filter(AnyOf(F("pk"), "<ids>"))``), its value
-given as ``AnyOf.value(ids)``: the SQL stays the same whatever the list's length.
+same name. Each must be unlike any other parameter of the query. A collection of
+ids is one parameter with ``AnyOf`` (``filter(AnyOf(F("pk"), "<ids>"))``), given
+as a list, tuple or set: the SQL stays the same whatever its length.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.db import connections
 from django.db.models import Lookup, Model, QuerySet
@@ -36,17 +36,20 @@ class PreparedQuery:
         """The model instances of the query's rows (a queryset of instances)."""
         compiled = self.compiled or self.compile()
         connection = connections[compiled.db]
-        return [compiled.instance(row, connection) for row in self.fetch(compiled, values)]
+        return [compiled.instance(row, connection) for row in self.fetch(compiled, connection, values)]
 
     def rows(self, **values) -> list[tuple]:
         """The rows of a ``values_list()`` query, converted as the ORM converts them."""
         compiled = self.compiled or self.compile()
         connection = connections[compiled.db]
-        return [compiled.converted(row, connection) for row in self.fetch(compiled, values)]
+        return [compiled.converted(row, connection) for row in self.fetch(compiled, connection, values)]
 
-    def fetch(self, compiled: Compiled, values: dict) -> list[tuple]:
-        params = [values[slot] if slot else param for param, slot in zip(compiled.params, compiled.slots, strict=True)]
-        connection = connections[compiled.db]
+    @staticmethod
+    def fetch(compiled: Compiled, connection, values: dict) -> list[tuple]:
+        params = [
+            AnyOf.encode(values[slot], connection) if slot else param
+            for param, slot in zip(compiled.params, compiled.slots, strict=True)
+        ]
         # PostgreSQL (config.postgresql) also keeps the query's plan on the server.
         prepared_cursor = getattr(connection, "prepared_cursor", connection.cursor)
         with prepared_cursor() as cursor:
@@ -105,8 +108,8 @@ class AnyOf(Lookup):
 
     ``pk__in`` writes a placeholder per id, so its SQL changes with the list's
     length and can be neither compiled once nor prepared. PostgreSQL takes the
-    list as an array; SQLite as a JSON array (``json_each``), which ``value``
-    makes.
+    list as an array; SQLite as a JSON array (``json_each``), which ``encode``
+    makes of a list, tuple or set given to ``PreparedQuery``.
     """
 
     lookup_name = "any_of"
@@ -121,6 +124,9 @@ class AnyOf(Lookup):
         return f"{column} IN (SELECT value FROM json_each(%s))", [*params, self.rhs]
 
     @staticmethod
-    def value(ids: Iterable[int], using: str = "default"):
-        ids = [int(pk) for pk in ids]
-        return json.dumps(ids) if connections[using].vendor == "sqlite" else ids
+    def encode(value, connection):
+        """A collection of ids as the connection takes it; any other value as it is."""
+        if not isinstance(value, list | tuple | set | frozenset):
+            return value
+        ids = [int(pk) for pk in value]
+        return json.dumps(ids) if connection.vendor == "sqlite" else ids

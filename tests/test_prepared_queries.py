@@ -79,9 +79,9 @@ def test_a_list_of_ids_is_one_parameter_whatever_its_length():
     users = UserFactory.create_batch(3)
     query = users_among()
 
-    assert [user.pk for user in query.all(ids=AnyOf.value([users[0].pk, users[2].pk]))] == [users[0].pk, users[2].pk]
-    assert [user.pk for user in query.all(ids=AnyOf.value(user.pk for user in users))] == [u.pk for u in users]
-    assert query.all(ids=AnyOf.value([])) == []
+    assert [user.pk for user in query.all(ids=[users[0].pk, users[2].pk])] == [users[0].pk, users[2].pk]
+    assert [user.pk for user in query.all(ids=[user.pk for user in users])] == [u.pk for u in users]
+    assert query.all(ids=[]) == []
     assert query.compiled.sql.count("%s") == 1
 
 
@@ -94,7 +94,7 @@ def test_rows_of_a_values_list_query_are_converted_as_the_orm_converts_them():
     )
     ids = [profile.pk for profile in profiles]
 
-    rows = [tuple(row) for row in query.rows(ids=AnyOf.value(ids))]
+    rows = [tuple(row) for row in query.rows(ids=ids)]
 
     assert rows == list(Profile.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "study_days"))
     assert rows[0][1] == [2, 4]

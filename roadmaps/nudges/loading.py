@@ -103,10 +103,10 @@ def load_chunk(delivery_ids: Sequence[int]) -> Chunk:
     chunk = Chunk()
     if not delivery_ids:
         return chunk
-    chunk.deliveries = {delivery.pk: delivery for delivery in DELIVERIES.all(ids=AnyOf.value(delivery_ids))}
+    chunk.deliveries = {delivery.pk: delivery for delivery in DELIVERIES.all(ids=delivery_ids)}
     roadmap_ids = {delivery.roadmap_id for delivery in chunk.deliveries.values()} - {None}
     if roadmap_ids:
-        for row in TASKS.rows(ids=AnyOf.value(roadmap_ids)):
+        for row in TASKS.rows(ids=roadmap_ids):
             task = TaskRow(*row)
             chunk.tasks.setdefault(task.roadmap_id, []).append(task)
     return chunk
