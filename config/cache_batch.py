@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from redis import Redis
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -77,14 +78,37 @@ def send(batch: Batch) -> None:
         return
     # django-redis's own key and value encoding, so the cache reads these as its own.
     client = cache.client
+    commands = []
+    if batch.deletes:
+        commands.append(("DEL", *(client.make_key(key) for key in batch.deletes)))
+    for key, (value, timeout, _) in batch.sets.items():
+        commands.append(("SET", client.make_key(key), client.encode(value), "EX", timeout))
     try:
-        pipeline = client.get_client(write=True).pipeline(transaction=False)
-        if batch.deletes:
-            pipeline.delete(*(client.make_key(key) for key in batch.deletes))
-        for key, (value, timeout, _) in batch.sets.items():
-            pipeline.set(client.make_key(key), client.encode(value), ex=timeout)
-        pipeline.execute()
+        round_trip(client.get_client(write=True), commands)
     except CACHE_ERRORS:
         logger.warning("cache unavailable: %d invalidations not sent", len(batch.deletes) + len(batch.sets))
         for on_failure in [*batch.deletes.values(), *(entry[2] for entry in batch.sets.values())]:
             on_failure()
+
+
+def round_trip(client: Redis, commands: list[tuple]) -> None:
+    """The commands in one write and their answers read, as redis-py's pipeline without a
+    transaction sends them (retried as it retries), without building one: on every write
+    request the pipeline object and its bookkeeping cost more than the round trip."""
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        connection.retry.call_with_retry(
+            lambda: _send_and_read(connection, commands), lambda _error: connection.disconnect()
+        )
+    except BaseException:
+        connection.disconnect()  # an error answer leaves the next ones unread
+        raise
+    finally:
+        pool.release(connection)
+
+
+def _send_and_read(connection, commands: list[tuple]) -> None:
+    connection.send_packed_command(connection.pack_commands(commands))
+    for _ in commands:
+        connection.read_response()  # raises an error answer (a ResponseError)

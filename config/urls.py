@@ -13,8 +13,9 @@ from roadmaps.web.robots import robots_txt
 
 api_patterns = [
     path("", ApiIndexView.as_view(), name="api-index"),
-    path("", include("accounts.urls")),
+    # The learners' roadmaps and tasks before the accounts' paths: they are most of the calls.
     path("", include("roadmaps.urls")),
+    path("", include("accounts.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI styles itself inline; the rest of the site keeps the strict policy.
     path(

@@ -13,7 +13,11 @@ router.register("roles", catalog_api.RoleViewSet, basename="role")
 router.register("tracks", catalog_api.TrackViewSet, basename="track")
 router.register("skills", catalog_api.SkillViewSet, basename="skill")
 router.register("roadmaps", plans_api.RoadmapViewSet, basename="roadmap")
-router.register("tasks", plans_api.TaskViewSet, basename="task")
+
+# The task tick is the API's most frequent call: its route is tried first (URL
+# resolution tries every pattern before the one that matches).
+task_router = SimpleRouter(use_regex_path=False)
+task_router.register("tasks", plans_api.TaskViewSet, basename="task")
 
 calendar_patterns = [
     path("calendar/", calendar_api.FeedView.as_view(), name="calendar"),
@@ -37,5 +41,6 @@ milestone_patterns = [
     path("me/portfolio/", portfolio_api.PortfolioView.as_view(), name="portfolio"),
 ]
 
-# The calendar and milestone paths come first: they must win over the router's patterns.
-urlpatterns = calendar_patterns + milestone_patterns + router.urls
+# The calendar and milestone paths come before the router's patterns: they must win over them
+# (no other path starts with "tasks/").
+urlpatterns = task_router.urls + calendar_patterns + milestone_patterns + router.urls

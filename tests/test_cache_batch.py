@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 import pytest
 import redis
@@ -104,3 +105,39 @@ def test_with_redis_down_every_invalidation_not_sent_is_logged(monkeypatch, capl
 def test_outside_a_batch_nothing_is_queued():
     assert cache_batch.delete_later("batch-test:a", on_failure=lambda: None) is False
     assert cache_batch.set_later("batch-test:a", "new", 60, on_failure=lambda: None) is False
+
+
+@pytest.fixture
+def refusing_client():
+    """A client of the suite's Redis signed in as a user of its own that may not SET (answers NOPERM)."""
+    admin = cache.client.get_client(write=True)
+    name, password = f"cache-batch-test-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    admin.acl_setuser(name, enabled=True, passwords=[f"+{password}"], keys=["*"], commands=["+@all", "-set"])
+    options = admin.connection_pool.connection_kwargs
+    client = redis.Redis(host=options["host"], port=options["port"], db=options["db"], username=name, password=password)
+    try:
+        yield client
+    finally:
+        client.close()
+        admin.acl_deluser(name)
+
+
+def test_an_error_answer_is_logged_and_the_connection_is_not_reused_with_answers_unread(
+    monkeypatch, caplog, refusing_client
+):
+    cache.set("batch-test:dropped", "old")
+    monkeypatch.setattr(cache.client, "get_client", lambda write=True: refusing_client)
+    failures = []
+
+    with caplog.at_level(logging.WARNING, logger="config.cache_batch"), cache_batch.batched():
+        cache_batch.delete_later("batch-test:dropped", on_failure=lambda: failures.append("dropped"))
+        cache_batch.set_later("batch-test:refused", "new", 60, on_failure=lambda: failures.append("refused"))
+        cache_batch.set_later("batch-test:unread", "new", 60, on_failure=lambda: failures.append("unread"))
+
+    # Which of them failed is not known: all are logged.
+    assert sorted(failures) == ["dropped", "refused", "unread"]
+    assert "3 invalidations not sent" in caplog.text
+    assert cache.get("batch-test:dropped") is None  # the DEL before the refused SET went through
+    # The next command on the pool's connection gets its own answer, not the one left unread.
+    assert refusing_client.ping() is True
+    assert refusing_client.get(cache.make_key("batch-test:dropped")) is None

@@ -143,6 +143,18 @@ def parse_args() -> argparse.Namespace:
         default=2,
         help="saturation: ticks per second by the learners whose feeds or dashboards are read",
     )
+    parser.add_argument(
+        "--types",
+        nargs="+",
+        choices=[phase.label.replace(" ", "-") for phase in MEASURED],
+        help="saturation: measure only these request types (default: all)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="saturation: measure each type this many times, each between its two /ping/ phases (default 1)",
+    )
     parser.add_argument("--database", default="planner_load", help="PostgreSQL database, created and dropped")
     parser.add_argument("--broker-db", type=int, default=2, help="Redis database of the Celery broker")
     parser.add_argument("--cache-db", type=int, default=3, help="Redis database of the cache")
@@ -166,7 +178,7 @@ def main() -> int:
     configure_stores(args)
     # Bounded whatever happens: seeding, start-up, the run and the checks.
     if args.mode == "saturation":
-        give_up_after = 9 * (args.warmup + args.phase_seconds + 30) + 600
+        give_up_after = len(phase_order(args)) * (args.warmup + args.phase_seconds + 30) + 600
     else:
         give_up_after = args.duration + 600
     signal.signal(signal.SIGALRM, on_alarm)
@@ -601,9 +613,7 @@ def saturate(
         f"{psutil.cpu_count()} cores shared by gunicorn, PostgreSQL, Redis, locust and other programs.",
         flush=True,
     )
-    order = [PING]
-    for phase in MEASURED:
-        order += [phase, PING]
+    order = phase_order(args)
     done: list[PhaseResult] = []
     for number, phase in enumerate(order):
         out = work_dir / f"phase-{number:02d}-{phase.label.replace(' ', '-')}"
@@ -629,6 +639,16 @@ def saturate(
             flush=True,
         )
     return saturation_report(done, args, work_dir, idle_floor)
+
+
+def phase_order(args: argparse.Namespace) -> list[Phase]:
+    """/ping/ first, then each measured type followed by /ping/, ``--rounds`` times over."""
+    chosen = [phase for phase in MEASURED if args.types is None or phase.label.replace(" ", "-") in args.types]
+    order = [PING]
+    for _round in range(args.rounds):
+        for phase in chosen:
+            order += [phase, PING]
+    return order
 
 
 def prime_etags(base_url: str, seed: dict, seed_file: Path) -> None:
@@ -704,8 +724,7 @@ def saturation_report(done: list[PhaseResult], args: argparse.Namespace, work_di
                 f"{row.p99:>8.1f}{entry.result.errors:>7}{cpu_cells}  floor"
             )
             continue
-        floor = statistics.mean([done[index - 1].row.per_second, done[index + 1].row.per_second])
-        ratio = row.per_second / floor if floor else float("nan")
+        floor, ratio = floor_and_ratio(done, index)
         verdict = "met" if ratio >= entry.phase.target else "MISSED"
         if verdict == "MISSED":
             missed.append(f"{entry.phase.label} {ratio:.1%} < {entry.phase.target:.0%}")
@@ -744,6 +763,13 @@ def saturation_report(done: list[PhaseResult], args: argparse.Namespace, work_di
                     else "; no conditional poll measured"
                 )
             print(line)
+    for phase in MEASURED:
+        ratios = [ratio for entry, ratio in measured_ratios(done) if entry.phase == phase]
+        if len(ratios) > 1:
+            print(
+                f"{phase.label}: {len(ratios)} rounds, ratios {', '.join(f'{ratio:.1%}' for ratio in ratios)}; "
+                f"median {statistics.median(ratios):.1%}"
+            )
     floors = [entry.row for entry in done if entry.phase.target is None]
     print(
         f"/ping/ phases: {', '.join(f'{row.per_second:.0f}' for row in floors)} req/s; "
@@ -763,6 +789,18 @@ def saturation_report(done: list[PhaseResult], args: argparse.Namespace, work_di
     ok = errors == 0 and tracebacks == 0 and not lost and not missed
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
+
+
+def floor_and_ratio(done: list[PhaseResult], index: int) -> tuple[float, float]:
+    """A measured phase's floor (the mean of the /ping/ phases around it) and its ratio to it."""
+    floor = statistics.mean([done[index - 1].row.per_second, done[index + 1].row.per_second])
+    return floor, (done[index].row.per_second / floor if floor else float("nan"))
+
+
+def measured_ratios(done: list[PhaseResult]) -> list[tuple[PhaseResult, float]]:
+    return [
+        (entry, floor_and_ratio(done, index)[1]) for index, entry in enumerate(done) if entry.phase.target is not None
+    ]
 
 
 def check_writes_kept(work_dir: Path) -> bool:
