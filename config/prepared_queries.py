@@ -50,11 +50,7 @@ class PreparedQuery:
             AnyOf.encode(values[slot], connection) if slot else param
             for param, slot in zip(compiled.params, compiled.slots, strict=True)
         ]
-        # PostgreSQL (config.postgresql) also keeps the query's plan on the server.
-        prepared_cursor = getattr(connection, "prepared_cursor", connection.cursor)
-        with prepared_cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            return cursor.fetchall()
+        return fetch_prepared(connection, compiled.sql, params)
 
     def compile(self) -> Compiled:
         queryset = self.build(**self.placeholders)
@@ -65,6 +61,15 @@ class PreparedQuery:
         assert sorted(filter(None, slots)) == sorted(self.placeholders), "each placeholder once in the SQL"
         self.compiled = Compiled(queryset.db, sql, tuple(params), tuple(slots), compiler)
         return self.compiled
+
+
+def fetch_prepared(connection, sql: str, params: list) -> list[tuple]:
+    """The query's rows; PostgreSQL (config.postgresql) also keeps its plan on the server."""
+    if hasattr(connection, "fetch_prepared"):
+        return connection.fetch_prepared(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 class Compiled:

@@ -116,3 +116,45 @@ def test_a_prepared_query_is_logged_with_its_values_as_any_other(django_assert_n
             TOKEN_CANDIDATES.all(token_key="a-key-to-find")
 
     assert all("'a-key-to-find'" in query["sql"] for query in captured.captured_queries)
+
+
+# --- fetch_prepared: the hot queries without Django's cursor wrapper -----------------------
+
+
+def test_a_prepared_fetch_answers_the_rows_and_its_statement_is_prepared():
+    connection.close()
+    for _ in range(3):
+        rows = connection.fetch_prepared("SELECT %s::int + 1, %s::text", [41, "row"])
+        assert rows == [(42, "row")]
+
+    assert any("$1::int + 1" in statement for statement in prepared_statements())
+
+
+def test_a_prepared_fetch_is_seen_by_an_execute_wrapper():
+    seen = []
+
+    def watching(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watching):
+        assert connection.fetch_prepared("SELECT %s::int", [7]) == [(7,)]
+
+    assert seen == ["SELECT %s::int"]
+
+
+def test_a_failing_prepared_fetch_raises_djangos_error():
+    from django.db import ProgrammingError
+
+    with pytest.raises(ProgrammingError):
+        connection.fetch_prepared("SELECT * FROM no_such_table WHERE id = %s::int", [1])
+
+
+def test_a_prepared_fetch_in_a_transaction_marked_for_rollback_is_refused_as_any_query():
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    with transaction.atomic():
+        transaction.set_rollback(True)  # as after an error inside an inner atomic block
+        with pytest.raises(TransactionManagementError):
+            connection.fetch_prepared("SELECT %s::int", [1])

@@ -34,6 +34,7 @@ from config.postgresql.timestamps import use_fast_timestamps
 
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+    _binding_cursor: base.ServerBindingCursor | None = None  # fetch_prepared's, on its connection
 
     def get_connection_params(self) -> dict:
         params = super().get_connection_params()
@@ -53,6 +54,33 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return not poller.poll(0)  # readable, hung up or in error: not usable
         except (OSError, ValueError):
             return False
+
+    def fetch_prepared(self, sql: str, params: list) -> list[tuple]:
+        """The rows of one of those queries, through a server-side binding cursor.
+
+        Django's cursor wrapper costs as much CPU as psycopg's own work for the query (a
+        wrapper and a cursor built per query, three levels of calls): here one binding
+        cursor serves every such query of the connection, and the wrapper is left out
+        unless something watches the queries (a debug or query-counting cursor, an
+        ``execute_wrapper``), which then gets it and sees the query as any other. What the
+        wrapper does for a query is done here: the health check, the thread and
+        broken-transaction checks, psycopg's errors turned into Django's.
+        """
+        watched = self.queries_logged or self.execute_wrappers
+        if watched or self.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+            with self.prepared_cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        self.validate_thread_sharing()
+        self.validate_no_broken_transaction()
+        with self.wrap_database_errors:
+            cursor = self._binding_cursor
+            if cursor is None or cursor.connection is not self.connection or cursor.closed:
+                cursor = self._binding_cursor = base.ServerBindingCursor(self.connection)
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     def prepared_cursor(self) -> CursorWrapper:
         if self.settings_dict["OPTIONS"].get("prepare_threshold") is None:

@@ -79,12 +79,10 @@ def tick(*, task_id: int, user_id: int, status: str, now: datetime) -> Ticked | 
     ]
     # Prepared on the connection after its second tick (config.postgresql): the call is
     # neither parsed nor planned again, and its arguments are not quoted into the SQL.
-    with connection.prepared_cursor() as cursor:
-        cursor.execute(TICK_SQL, arguments)
-        row = cursor.fetchone()
-    if row is None:
+    rows = connection.fetch_prepared(TICK_SQL, arguments)
+    if not rows:
         return None
-    *task_values, roadmap_status, digests = row
+    *task_values, roadmap_status, digests = rows[0]
     by_name = dict(zip(TICKED_COLUMNS, task_values, strict=True))
     names = _in_model_order()
     task = Task.from_db(connection.alias, names, [by_name[name] for name in names])
