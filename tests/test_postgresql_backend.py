@@ -1,5 +1,6 @@
-"""The PostgreSQL backend's health check: no round trip for a healthy connection, and a
-connection the server closed is found unusable and replaced before the next query."""
+"""The PostgreSQL backend: its health check (no round trip for a healthy connection, and a
+connection the server closed is found unusable and replaced before the next query), the
+hot queries prepared on the server, and their fetch without Django's cursor wrapper."""
 
 from __future__ import annotations
 

@@ -17,7 +17,9 @@ signed-in user) planning the joins cost the server three times the lookup: those
 go through a server-side binding cursor, and the server keeps their plan once a
 query has run ``prepare_threshold`` times on the connection
 (``DATABASE_PREPARED_STATEMENTS``; off, e.g. behind a transaction-mode pooler
-that cannot keep them, they run as every other query).
+that cannot keep them, they run as every other query). ``fetch_prepared`` runs such a
+query on one binding cursor kept per connection, without Django's cursor wrapper
+unless something watches the queries.
 """
 
 from __future__ import annotations
