@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load/run_load_test.py                       # saturation (default)
     .venv/bin/python bench/load/run_load_test.py --phase-seconds 5     # quicker saturation run
+    .venv/bin/python bench/load/run_load_test.py --types task-tick --rounds 5   # one type, five times over
     .venv/bin/python bench/load/run_load_test.py --mode mixed --duration 60 --users 40
 
 Needs PostgreSQL (user ``postgres``) and Redis on 127.0.0.1, and locust
@@ -33,6 +34,12 @@ measures one request type at a time, in phases on the same server with the
 same workers, alternated with ``/ping/`` phases:
 
     ping, full feed, ping, feed 304, ping, dashboard, ping, task tick, ping
+
+``--types`` measures only some types and ``--rounds`` each of them that many times
+(``ping, task tick, ping, task tick, ping, ...``), each round against the two /ping/
+phases around it, and prints each type's ratios and their median: a ratio moves
+with the floor by a few percent from one phase to the next, so a change of a few
+percent shows only over several rounds.
 
 Each phase lasts ``--warmup`` + ``--phase-seconds``; only the requests
 answered after the warm-up count. A type's requests/s at saturation is
