@@ -41,6 +41,6 @@ milestone_patterns = [
     path("me/portfolio/", portfolio_api.PortfolioView.as_view(), name="portfolio"),
 ]
 
-# The calendar and milestone paths come before the router's patterns: they must win over them
-# (no other path starts with "tasks/").
+# The tasks' routes first (no other path starts with "tasks/"); the calendar and milestone
+# paths before the other routes: they must win over them.
 urlpatterns = task_router.urls + calendar_patterns + milestone_patterns + router.urls
