@@ -153,7 +153,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--types",
         nargs="+",
-        choices=[phase.label.replace(" ", "-") for phase in MEASURED],
+        choices=[phase.slug for phase in MEASURED],
         help="saturation: measure only these request types (default: all)",
     )
     parser.add_argument(
@@ -581,6 +581,11 @@ class Phase:
     target: float | None  # least requests/s as a fraction of /ping/'s; None for the floor
 
     @property
+    def slug(self) -> str:
+        """The label as ``--types`` and the phase's directory name it."""
+        return self.label.replace(" ", "-")
+
+    @property
     def has_owners(self) -> bool:
         """Whether learners tick tasks during the phase (two locust users of their own)."""
         return any(name.endswith("Owner") for name in self.user_classes)
@@ -623,7 +628,7 @@ def saturate(
     order = phase_order(args)
     done: list[PhaseResult] = []
     for number, phase in enumerate(order):
-        out = work_dir / f"phase-{number:02d}-{phase.label.replace(' ', '-')}"
+        out = work_dir / f"phase-{number:02d}-{phase.slug}"
         out.mkdir()
         usage = CpuUsage(server)
         if phase.row in (FEED_FULL, FEED_CONDITIONAL):
@@ -650,7 +655,7 @@ def saturate(
 
 def phase_order(args: argparse.Namespace) -> list[Phase]:
     """/ping/ first, then each measured type followed by /ping/, ``--rounds`` times over."""
-    chosen = [phase for phase in MEASURED if args.types is None or phase.label.replace(" ", "-") in args.types]
+    chosen = [phase for phase in MEASURED if args.types is None or phase.slug in args.types]
     order = [PING]
     for _round in range(args.rounds):
         for phase in chosen:
